@@ -1,0 +1,79 @@
+# symbiosis-monit — build, test, install.
+#   make                  build ./build/symbiosis-monit
+#   sudo make check       install test dependencies (apt), build with ASan/UBSan, run every suite
+#   sudo make demo        see it work on a throwaway systemd with real services
+#   make install DESTDIR=... PREFIX=/usr
+
+VERSION := 0.1.0
+PREFIX ?= /usr
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+STATEDIR ?= /var/lib/symbiosis
+
+CC ?= cc
+PKGS := libcurl mysqlclient libsystemd yaml-0.1
+O ?= build
+CFLAGS ?= -O2 -g
+WARN := -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wno-missing-field-initializers
+CPPFLAGS += -Iinclude -DVERSION=\"$(VERSION)\" -D_GNU_SOURCE
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS += $(PKG_LIBS) -lpthread -lm
+
+SRC := $(sort $(wildcard src/*.c src/*/*.c))
+OBJ := $(SRC:%.c=$(O)/%.o)
+LIBOBJ := $(filter-out $(O)/src/main.o,$(OBJ))
+BIN := $(O)/symbiosis-monit
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+.PHONY: all check check-build deps unit test-bin clean install uninstall demo bench fuzz
+
+all: $(BIN)
+
+$(BIN): $(OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/%.o: %.c $(wildcard include/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/tests/%: tests/unit/%.c $(LIBOBJ) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -Wno-missing-prototypes $(CPPFLAGS) -Itests/unit $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(LIBOBJ) \
+		$(LDFLAGS) $(LDLIBS) -lcmocka
+
+test-bin: $(BIN) $(UNIT_BIN)
+
+# The test suite: dependencies, a sanitizer build and a plain one (for
+# valgrind), then every suite. TESTS=path... runs only those files.
+check:
+	@bash tests/deps.sh
+	@$(MAKE) --no-print-directory O=$(O)/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" test-bin
+	@$(MAKE) --no-print-directory O=$(O)/plain test-bin
+	@ASAN_BIN=$(abspath $(O)/asan) PLAIN_BIN=$(abspath $(O)/plain) bash tests/run.sh $(TESTS)
+
+install: $(BIN)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(SYSCONFDIR)/symbiosis/monit.d $(DESTDIR)$(SYSCONFDIR)/cron.d $(DESTDIR)$(STATEDIR)
+	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/symbiosis-monit
+	for f in etc/symbiosis/monit.d/*.yaml; do \
+		t=$(DESTDIR)$(SYSCONFDIR)/symbiosis/monit.d/$$(basename $$f); \
+		[ -e $$t ] || install -m 0644 $$f $$t; \
+	done
+	[ -e $(DESTDIR)$(SYSCONFDIR)/cron.d/symbiosis-monit ] || \
+		install -m 0644 cron.d/symbiosis-monit $(DESTDIR)$(SYSCONFDIR)/cron.d/symbiosis-monit
+	[ ! -f man/symbiosis-monit.8 ] || install -m 0644 man/symbiosis-monit.8 $(DESTDIR)$(MANDIR)/man8/
+	[ ! -f man/symbiosis-monit.d.5 ] || install -m 0644 man/symbiosis-monit.d.5 $(DESTDIR)$(MANDIR)/man5/
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/symbiosis-monit $(DESTDIR)$(MANDIR)/man8/symbiosis-monit.8 \
+		$(DESTDIR)$(MANDIR)/man5/symbiosis-monit.d.5 $(DESTDIR)$(SYSCONFDIR)/cron.d/symbiosis-monit
+
+clean:
+	rm -rf $(O)

@@ -1,0 +1,423 @@
+/* conn.c: probe connections. Plain TCP and unix sockets are non-blocking
+ * sockets waited on with poll(); implicit TLS goes through libcurl's
+ * CONNECT_ONLY mode (curl_easy_send/recv), so no TLS code is written here. */
+#include "net.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+static void conn_set_err(conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void conn_set_err(conn *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    free(c->err);
+    c->err = xvasprintf(fmt, ap);
+    va_end(ap);
+}
+
+/* strerror() with a lower-case first letter, as reasons read in a sentence. */
+static void conn_set_errno(conn *c, int err)
+{
+    char buf[128];
+    const char *s = strerror_r(err, buf, sizeof buf);
+    char *l = xstrdup(s);
+    if (l[0] >= 'A' && l[0] <= 'Z' && !(l[1] >= 'A' && l[1] <= 'Z'))
+        l[0] = (char)(l[0] - 'A' + 'a');
+    free(c->err);
+    c->err = l;
+}
+
+static int conn_timeout(conn *c)
+{
+    c->timed_out = true;
+    conn_set_err(c, "timed out");
+    return -ETIMEDOUT;
+}
+
+/* Waits for events on fd until deadline. 1 ready, -ETIMEDOUT, -errno. */
+static int wait_fd(int fd, short events, usec_t deadline)
+{
+    for (;;) {
+        usec_t left = deadline - now_mono();
+        if (left <= 0)
+            return -ETIMEDOUT;
+        struct pollfd p = {.fd = fd, .events = events};
+        int ms = (int)((left + 999) / 1000);
+        int r = poll(&p, 1, ms);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        if (r > 0)
+            return 1;
+    }
+}
+
+static int connect_addr(conn *c, const struct sockaddr *sa, socklen_t len, usec_t deadline)
+{
+    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        int e = errno;
+        conn_set_errno(c, e);
+        return -e;
+    }
+    if (connect(fd, sa, len) < 0) {
+        if (errno != EINPROGRESS) {
+            int e = errno;
+            conn_set_errno(c, e);
+            close(fd);
+            return -e;
+        }
+        int r = wait_fd(fd, POLLOUT, deadline);
+        if (r < 0) {
+            close(fd);
+            if (r == -ETIMEDOUT)
+                return conn_timeout(c);
+            conn_set_errno(c, -r);
+            return r;
+        }
+        int err = 0;
+        socklen_t el = sizeof err;
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+            err = errno;
+        if (err) {
+            conn_set_errno(c, err);
+            close(fd);
+            return -err;
+        }
+    }
+    c->fd = fd;
+    return 0;
+}
+
+static void conn_init(conn *c)
+{
+    *c = (conn){.fd = -1};
+}
+
+static time_t parse_cert_time(const char *s)
+{
+    static const char *const formats[] = {"%Y-%m-%d %H:%M:%S", "%b %d %H:%M:%S %Y", NULL};
+    while (*s == ' ')
+        s++;
+    for (size_t i = 0; formats[i]; i++) {
+        struct tm tm = {0};
+        const char *end = strptime(s, formats[i], &tm);
+        if (end)
+            return timegm(&tm);
+    }
+    return 0;
+}
+
+static void read_cert_expiry(conn *c)
+{
+    struct curl_certinfo *ci = NULL;
+    if (curl_easy_getinfo(c->curl, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci || ci->num_of_certs < 1)
+        return;
+    for (struct curl_slist *l = ci->certinfo[0]; l; l = l->next)
+        if (startswith(l->data, "Expire date:"))
+            c->cert_not_after = parse_cert_time(l->data + strlen("Expire date:"));
+}
+
+static int open_tls(conn *c, const char *host, int port, bool verify, usec_t deadline)
+{
+    usec_t left = deadline - now_mono();
+    if (left <= 0)
+        return conn_timeout(c);
+    char *url = strchr(host, ':') ? xasprintf("https://[%s]:%d/", host, port)
+                                  : xasprintf("https://%s:%d/", host, port);
+    char errbuf[CURL_ERROR_SIZE] = "";
+    c->curl = curl_easy_init();
+    if (!c->curl) {
+        free(url);
+        conn_set_err(c, "cannot initialise libcurl");
+        return -ENOMEM;
+    }
+    long ms = (long)((left + 999) / 1000);
+    curl_easy_setopt(c->curl, CURLOPT_URL, url);
+    curl_easy_setopt(c->curl, CURLOPT_CONNECT_ONLY, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, ms);
+    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, ms);
+    curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, verify ? 1L : 0L);
+    curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
+    curl_easy_setopt(c->curl, CURLOPT_CERTINFO, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "https");
+    CURLcode rc = curl_easy_perform(c->curl);
+    curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, NULL);
+    free(url);
+    if (rc != CURLE_OK) {
+        long os_errno = 0;
+        curl_easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &os_errno);
+        if (rc == CURLE_OPERATION_TIMEDOUT)
+            conn_timeout(c);
+        else if (rc == CURLE_COULDNT_CONNECT && os_errno)
+            conn_set_errno(c, (int)os_errno);
+        else if (rc == CURLE_PEER_FAILED_VERIFICATION)
+            conn_set_err(c, "certificate verification failed: %s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        else if (rc == CURLE_SSL_CONNECT_ERROR)
+            conn_set_err(c, "TLS handshake failed: %s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        else
+            conn_set_err(c, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        curl_easy_cleanup(c->curl);
+        c->curl = NULL;
+        return rc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -EIO;
+    }
+    curl_socket_t s = CURL_SOCKET_BAD;
+    if (curl_easy_getinfo(c->curl, CURLINFO_ACTIVESOCKET, &s) != CURLE_OK || s == CURL_SOCKET_BAD) {
+        conn_set_err(c, "libcurl gave no socket");
+        curl_easy_cleanup(c->curl);
+        c->curl = NULL;
+        return -EIO;
+    }
+    c->fd = s;
+    read_cert_expiry(c);
+    return 0;
+}
+
+int conn_open_tcp(conn *c, const char *host, int port, bool tls, bool verify, usec_t deadline)
+{
+    conn_init(c);
+    if (tls)
+        return open_tls(c, host, port, verify, deadline);
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG}, *res = NULL;
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    int r = getaddrinfo(host, portstr, &hints, &res);
+    if (r == EAI_ADDRFAMILY || r == EAI_NONAME) {
+        hints.ai_flags = 0; /* loopback-only hosts: AI_ADDRCONFIG hides ::1 */
+        r = getaddrinfo(host, portstr, &hints, &res);
+    }
+    if (r != 0) {
+        conn_set_err(c, "cannot resolve %s: %s", host, gai_strerror(r));
+        return -EHOSTUNREACH;
+    }
+    int last = -ECONNREFUSED;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        last = connect_addr(c, ai->ai_addr, ai->ai_addrlen, deadline);
+        if (last == 0 || last == -ETIMEDOUT)
+            break;
+    }
+    freeaddrinfo(res);
+    return last;
+}
+
+int conn_open_unix(conn *c, const char *path, usec_t deadline)
+{
+    conn_init(c);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof sa.sun_path) {
+        conn_set_err(c, "socket path too long");
+        return -ENAMETOOLONG;
+    }
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    return connect_addr(c, (struct sockaddr *)&sa, sizeof sa, deadline);
+}
+
+void conn_close(conn *c)
+{
+    if (c->curl)
+        curl_easy_cleanup(c->curl); /* closes its socket */
+    else if (c->fd >= 0)
+        close(c->fd);
+    free(c->buf);
+    free(c->line);
+    free(c->err);
+    conn_init(c);
+}
+
+int conn_write(conn *c, const void *data, size_t n, usec_t deadline)
+{
+    const char *p = data;
+    while (n > 0) {
+        ssize_t w;
+        if (c->curl) {
+            size_t sent = 0;
+            CURLcode rc = curl_easy_send(c->curl, p, n, &sent);
+            if (rc == CURLE_AGAIN)
+                w = -1, errno = EAGAIN;
+            else if (rc != CURLE_OK) {
+                conn_set_err(c, "send failed: %s", curl_easy_strerror(rc));
+                return -EIO;
+            } else
+                w = (ssize_t)sent;
+        } else
+            w = send(c->fd, p, n, MSG_NOSIGNAL);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN) {
+                int e = errno;
+                conn_set_errno(c, e);
+                return -e;
+            }
+            int r = wait_fd(c->fd, POLLOUT, deadline);
+            if (r == -ETIMEDOUT)
+                return conn_timeout(c);
+            if (r < 0) {
+                conn_set_errno(c, -r);
+                return r;
+            }
+            continue;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int conn_write_str(conn *c, const char *s, usec_t deadline)
+{
+    return conn_write(c, s, strlen(s), deadline);
+}
+
+/* Receives what is there (waiting up to deadline). >0 bytes, 0 EOF, <0 error. */
+static ssize_t recv_some(conn *c, char *out, size_t max, usec_t deadline)
+{
+    for (;;) {
+        ssize_t n;
+        if (c->curl) {
+            size_t got = 0;
+            CURLcode rc = curl_easy_recv(c->curl, out, max, &got);
+            if (rc == CURLE_AGAIN)
+                n = -1, errno = EAGAIN;
+            else if (rc != CURLE_OK) {
+                conn_set_err(c, "receive failed: %s", curl_easy_strerror(rc));
+                return -EIO;
+            } else
+                n = (ssize_t)got;
+        } else
+            n = recv(c->fd, out, max, 0);
+        if (n >= 0)
+            return n;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN) {
+            int e = errno;
+            conn_set_errno(c, e);
+            return -e;
+        }
+        int r = wait_fd(c->fd, POLLIN, deadline);
+        if (r == -ETIMEDOUT)
+            return conn_timeout(c);
+        if (r < 0) {
+            conn_set_errno(c, -r);
+            return r;
+        }
+    }
+}
+
+ssize_t conn_read_some(conn *c, void *out, size_t max, usec_t deadline)
+{
+    if (c->len > 0) {
+        size_t n = c->len < max ? c->len : max;
+        memcpy(out, c->buf, n);
+        memmove(c->buf, c->buf + n, c->len - n);
+        c->len -= n;
+        return (ssize_t)n;
+    }
+    if (c->eof)
+        return 0;
+    if (c->total >= NET_READ_MAX) {
+        conn_set_err(c, "no match in the first 64 KiB");
+        return -EMSGSIZE;
+    }
+    if (max > NET_READ_MAX - c->total)
+        max = NET_READ_MAX - c->total;
+    ssize_t n = recv_some(c, out, max, deadline);
+    if (n > 0)
+        c->total += (size_t)n;
+    if (n == 0)
+        c->eof = true;
+    return n;
+}
+
+static void set_line(conn *c, size_t n, size_t consume)
+{
+    size_t keep = n < NET_LINE_MAX ? n : NET_LINE_MAX;
+    free(c->line);
+    c->line = xstrndup(c->buf, keep);
+    /* Drop a trailing CR, and NULs that would cut the line short. */
+    size_t l = keep;
+    if (l > 0 && c->line[l - 1] == '\r')
+        c->line[--l] = '\0';
+    for (size_t i = 0; i < l; i++)
+        if (c->line[i] == '\0')
+            c->line[i] = ' ';
+    memmove(c->buf, c->buf + consume, c->len - consume);
+    c->len -= consume;
+}
+
+int conn_read_line(conn *c, usec_t deadline, const char **ret_line)
+{
+    for (;;) {
+        char *nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
+        if (c->discarding) {
+            if (nl) {
+                size_t skip = (size_t)(nl - c->buf) + 1;
+                memmove(c->buf, c->buf + skip, c->len - skip);
+                c->len -= skip;
+                c->discarding = false;
+                continue;
+            }
+            c->len = 0;
+        } else if (nl) {
+            size_t n = (size_t)(nl - c->buf);
+            set_line(c, n, n + 1);
+            *ret_line = c->line;
+            return 1;
+        } else if (c->len >= NET_LINE_MAX) {
+            /* An over-long line: matched on its first 4 KiB, the rest dropped. */
+            set_line(c, NET_LINE_MAX, NET_LINE_MAX);
+            c->discarding = true;
+            *ret_line = c->line;
+            return 1;
+        }
+        if (c->eof) {
+            if (c->len > 0 && !c->discarding) {
+                set_line(c, c->len, c->len);
+                *ret_line = c->line;
+                return 1;
+            }
+            return 0;
+        }
+        if (c->total >= NET_READ_MAX) {
+            conn_set_err(c, "no match in the first 64 KiB");
+            return -EMSGSIZE;
+        }
+        if (c->cap < NET_LINE_MAX + 1) {
+            c->cap = NET_LINE_MAX + 1;
+            c->buf = xrealloc(c->buf, c->cap);
+        }
+        size_t room = NET_LINE_MAX - c->len;
+        if (room > NET_READ_MAX - c->total)
+            room = NET_READ_MAX - c->total;
+        ssize_t n = recv_some(c, c->buf + c->len, room, deadline);
+        if (n < 0)
+            return (int)n;
+        if (n == 0)
+            c->eof = true;
+        c->len += (size_t)n;
+        c->total += (size_t)n;
+    }
+}
+
+void conn_fail(probe_run *run, conn *c, const char *doing)
+{
+    if (c->timed_out) {
+        char *w = doing ? xasprintf("while %s", doing) : NULL;
+        probe_timeout(run, w);
+        free(w);
+    } else if (doing && c->err)
+        probe_fail(run, "%s: %s", doing, c->err);
+    else
+        probe_fail(run, "%s", c->err ? c->err : "connection failed");
+}

@@ -1,0 +1,30 @@
+/* registry.c: every probe kind, by type name. Adding a probe type: write
+ * src/probe/TYPE.c defining `const probe_kind probe_TYPE`, add one line below. */
+#include <string.h>
+
+#include "probe.h"
+
+extern const probe_kind probe_tcp, probe_unix, probe_file, probe_process, probe_http, probe_exec;
+
+static const probe_kind *const kinds[] = {
+    &probe_tcp,
+    &probe_unix,
+    &probe_file,
+    &probe_process, /* internal: pidfile/process keys of a service */
+    &probe_http,
+    &probe_exec,
+};
+
+const probe_kind *probe_kind_find(const char *type)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+        if (!strcmp(kinds[i]->type, type))
+            return kinds[i];
+    return NULL;
+}
+
+const probe_kind *const *probe_kinds(size_t *ret_n)
+{
+    *ret_n = ARRAY_SIZE(kinds);
+    return kinds;
+}
