@@ -100,7 +100,7 @@ int main(int argc, char **argv)
     if (root && access(o.config, F_OK) == 0)
         settings_insecure = file_insecure_reason(o.config, false);
     if (!settings_insecure)
-        settings_load(&st, o.config, o.config_given, &settings_errors);
+        settings_load(&st, o.config, false, &settings_errors); /* absent is fine */
     if (o.deadline_given)
         st.deadline = o.deadline;
 
