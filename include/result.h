@@ -45,6 +45,8 @@ typedef struct service_result {
     probe_result *probes; /* one per svc->probes[i] */
     size_t n_probes;
     bool probed; /* probes ran (false for a broken or not-needed service) */
+    unsigned restarts_total; /* restarts and starts ever recorded (state file) */
+    bool status_changed;     /* differs from the state file's last status */
 } service_result;
 
 typedef struct run_result {
