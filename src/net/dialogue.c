@@ -78,9 +78,9 @@ int dialogue_parse(conf_ctx *c, yaml_node_t *node, void *field)
             }
             dialogue_add(d)->expect = re;
         } else {
-            if (key && (edit_distance(key, "send") <= 1 || edit_distance(key, "expect") <= 2))
-                conf_error(c, k, "unknown dialogue step '%s', did you mean '%s'?", key,
-                           edit_distance(key, "send") <= 1 ? "send" : "expect");
+            size_t ds = key ? edit_distance(key, "send") : 99, de = key ? edit_distance(key, "expect") : 99;
+            if (ds <= 2 || de <= 2)
+                conf_error(c, k, "unknown dialogue step '%s', did you mean '%s'?", key, ds <= de ? "send" : "expect");
             else
                 conf_error(c, k, "unknown dialogue step '%s': expected send or expect", key ? key : "?");
             bad = -1;
