@@ -58,22 +58,57 @@ check:
 	@$(MAKE) --no-print-directory O=$(O)/plain test-bin
 	@ASAN_BIN=$(abspath $(O)/asan) PLAIN_BIN=$(abspath $(O)/plain) bash tests/run.sh $(TESTS)
 
+# Installation. Definitions and the cron file are configuration: an existing
+# one is never overwritten, and `make uninstall` removes only those still
+# identical to what was shipped (it says which it keeps). The state directory
+# is removed only when empty.
+DOCDIR ?= $(PREFIX)/share/doc/symbiosis-monit
+ETCDIR = $(DESTDIR)$(SYSCONFDIR)/symbiosis
+CRONFILE = $(DESTDIR)$(SYSCONFDIR)/cron.d/symbiosis-monit
+CRON_SED = sed 's|/usr/sbin/symbiosis-monit|$(SBINDIR)/symbiosis-monit|g' cron.d/symbiosis-monit
+EXAMPLES = $(sort $(wildcard etc/symbiosis/examples/*/*/*.yaml))
+
 install: $(BIN)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(SYSCONFDIR)/symbiosis/monit.d $(DESTDIR)$(SYSCONFDIR)/cron.d $(DESTDIR)$(STATEDIR)
+		$(ETCDIR)/monit.d $(DESTDIR)$(SYSCONFDIR)/cron.d $(DESTDIR)$(STATEDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/symbiosis-monit
-	for f in etc/symbiosis/monit.d/*.yaml; do \
-		t=$(DESTDIR)$(SYSCONFDIR)/symbiosis/monit.d/$$(basename $$f); \
-		[ -e $$t ] || install -m 0644 $$f $$t; \
+	@for f in etc/symbiosis/monit.d/*.yaml; do \
+		t=$(ETCDIR)/monit.d/$${f##*/}; \
+		if [ -e "$$t" ]; then echo "keeping existing $$t"; \
+		else echo "install -m 0644 $$f $$t"; install -m 0644 "$$f" "$$t" || exit 1; fi; \
 	done
-	[ -e $(DESTDIR)$(SYSCONFDIR)/cron.d/symbiosis-monit ] || \
-		install -m 0644 cron.d/symbiosis-monit $(DESTDIR)$(SYSCONFDIR)/cron.d/symbiosis-monit
-	[ ! -f man/symbiosis-monit.8 ] || install -m 0644 man/symbiosis-monit.8 $(DESTDIR)$(MANDIR)/man8/
-	[ ! -f man/symbiosis-monit.d.5 ] || install -m 0644 man/symbiosis-monit.d.5 $(DESTDIR)$(MANDIR)/man5/
+	@if [ -e $(CRONFILE) ]; then echo "keeping existing $(CRONFILE)"; \
+	else echo "install -m 0644 cron.d/symbiosis-monit $(CRONFILE)"; \
+		$(CRON_SED) >$(CRONFILE).tmp && chmod 0644 $(CRONFILE).tmp && mv $(CRONFILE).tmp $(CRONFILE); fi
+	install -m 0644 man/symbiosis-monit.8 $(DESTDIR)$(MANDIR)/man8/symbiosis-monit.8
+	install -m 0644 man/symbiosis-monit.d.5 $(DESTDIR)$(MANDIR)/man5/symbiosis-monit.d.5
+	install -m 0644 README.md LICENSE $(DESTDIR)$(DOCDIR)/
+	@for f in $(EXAMPLES); do \
+		t=$(DESTDIR)$(DOCDIR)/examples/$${f#etc/symbiosis/examples/}; \
+		install -D -m 0644 "$$f" "$$t" || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/symbiosis-monit $(DESTDIR)$(MANDIR)/man8/symbiosis-monit.8 \
-		$(DESTDIR)$(MANDIR)/man5/symbiosis-monit.d.5 $(DESTDIR)$(SYSCONFDIR)/cron.d/symbiosis-monit
+		$(DESTDIR)$(MANDIR)/man5/symbiosis-monit.d.5
+	rm -f $(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/LICENSE
+	@for f in $(EXAMPLES); do \
+		t=$(DESTDIR)$(DOCDIR)/examples/$${f#etc/symbiosis/examples/}; \
+		rm -f "$$t"; rmdir "$${t%/*}" 2>/dev/null; \
+	done; true
+	-@rmdir $(DESTDIR)$(DOCDIR)/examples/* $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null; true
+	@for f in etc/symbiosis/monit.d/*.yaml; do \
+		t=$(ETCDIR)/monit.d/$${f##*/}; [ -e "$$t" ] || continue; \
+		if cmp -s "$$f" "$$t"; then rm -f "$$t"; else echo "keeping changed $$t"; fi; \
+	done
+	@if [ -e $(CRONFILE) ]; then \
+		if $(CRON_SED) | cmp -s - $(CRONFILE); then rm -f $(CRONFILE); \
+		else echo "keeping changed $(CRONFILE)"; fi; fi
+	-@rmdir $(ETCDIR)/monit.d $(ETCDIR) $(DESTDIR)$(STATEDIR) 2>/dev/null; true
+
+# A tour on a throwaway systemd with real services; needs root. See demo/.
+demo: $(BIN)
+	@bash demo/demo.sh $(abspath $(BIN))
 
 clean:
 	rm -rf $(O)
