@@ -28,6 +28,11 @@ typedef struct conn {
 /* Connects to host:port (tls implicit: TLS handshake through libcurl, with
  * certificate verification when verify). 0, or negative errno with c->err. */
 int conn_open_tcp(conn *c, const char *host, int port, bool tls, bool verify, usec_t deadline);
+/* Upgrades a plain TCP conn to TLS (after the protocol's STARTTLS go-ahead):
+ * libcurl takes over the socket for the handshake and later I/O; sets
+ * cert_not_after. host and port as given to conn_open_tcp (the name is
+ * verified when verify). 0, or negative errno with c->err. */
+int conn_starttls(conn *c, const char *host, int port, bool verify, usec_t deadline);
 int conn_open_unix(conn *c, const char *path, usec_t deadline);
 void conn_close(conn *c);
 

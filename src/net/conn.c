@@ -126,7 +126,26 @@ static void read_cert_expiry(conn *c)
             c->cert_not_after = parse_cert_time(l->data + strlen("Expire date:"));
 }
 
-static int open_tls(conn *c, const char *host, int port, bool verify, usec_t deadline)
+/* STARTTLS: libcurl takes over our connected socket instead of opening one. */
+static curl_socket_t tls_opensocket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    (void)purpose;
+    (void)addr;
+    curl_socket_t *handoff = clientp, fd = *handoff;
+    *handoff = CURL_SOCKET_BAD; /* once: curl owns (and closes) it from here on */
+    return fd;
+}
+
+static int tls_sockopt(void *clientp, curl_socket_t fd, curlsocktype purpose)
+{
+    (void)clientp;
+    (void)fd;
+    (void)purpose;
+    return CURL_SOCKOPT_ALREADY_CONNECTED;
+}
+
+/* fd >= 0: a connected plain socket to upgrade (STARTTLS); else curl connects. */
+static int open_tls(conn *c, const char *host, int port, int fd, bool verify, usec_t deadline)
 {
     usec_t left = deadline - now_mono();
     if (left <= 0)
@@ -151,9 +170,24 @@ static int open_tls(conn *c, const char *host, int port, bool verify, usec_t dea
     curl_easy_setopt(c->curl, CURLOPT_CERTINFO, 1L);
     curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "https");
+    /* Not HTTP: an "h2, http/1.1" ALPN offer makes Exim 4.95+ refuse the handshake. */
+    curl_easy_setopt(c->curl, CURLOPT_SSL_ENABLE_ALPN, 0L);
+    curl_socket_t handoff = fd;
+    if (fd >= 0) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+            curl_easy_setopt(c->curl, CURLOPT_IPRESOLVE,
+                             ss.ss_family == AF_INET6 ? CURL_IPRESOLVE_V6 : CURL_IPRESOLVE_V4);
+        curl_easy_setopt(c->curl, CURLOPT_OPENSOCKETFUNCTION, tls_opensocket);
+        curl_easy_setopt(c->curl, CURLOPT_OPENSOCKETDATA, &handoff);
+        curl_easy_setopt(c->curl, CURLOPT_SOCKOPTFUNCTION, tls_sockopt);
+    }
     CURLcode rc = curl_easy_perform(c->curl);
     curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, NULL);
     free(url);
+    if (fd >= 0 && handoff == CURL_SOCKET_BAD)
+        c->fd = -1; /* curl closes it with its handle */
     if (rc != CURLE_OK) {
         long os_errno = 0;
         curl_easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &os_errno);
@@ -187,7 +221,7 @@ int conn_open_tcp(conn *c, const char *host, int port, bool tls, bool verify, us
 {
     conn_init(c);
     if (tls)
-        return open_tls(c, host, port, verify, deadline);
+        return open_tls(c, host, port, -1, verify, deadline);
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG}, *res = NULL;
     char portstr[16];
     snprintf(portstr, sizeof portstr, "%d", port);
@@ -208,6 +242,20 @@ int conn_open_tcp(conn *c, const char *host, int port, bool tls, bool verify, us
     }
     freeaddrinfo(res);
     return last;
+}
+
+int conn_starttls(conn *c, const char *host, int port, bool verify, usec_t deadline)
+{
+    if (c->curl || c->fd < 0) {
+        conn_set_err(c, c->curl ? "TLS is already on" : "not connected");
+        return -EINVAL;
+    }
+    if (c->len > 0) {
+        /* Plain text queued behind the go-ahead would be taken as TLS data. */
+        conn_set_err(c, "the server sent data before the TLS handshake");
+        return -EPROTO;
+    }
+    return open_tls(c, host, port, c->fd, verify, deadline);
 }
 
 int conn_open_unix(conn *c, const char *path, usec_t deadline)

@@ -5,6 +5,7 @@
 #include "probe.h"
 
 extern const probe_kind probe_tcp, probe_unix, probe_file, probe_process, probe_http, probe_exec;
+extern const probe_kind probe_smtp, probe_lmtp, probe_imap, probe_pop3, probe_sieve;
 
 static const probe_kind *const kinds[] = {
     &probe_tcp,
@@ -13,6 +14,11 @@ static const probe_kind *const kinds[] = {
     &probe_process, /* internal: pidfile/process keys of a service */
     &probe_http,
     &probe_exec,
+    &probe_smtp,
+    &probe_lmtp,
+    &probe_imap,
+    &probe_pop3,
+    &probe_sieve,
 };
 
 const probe_kind *probe_kind_find(const char *type)

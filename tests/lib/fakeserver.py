@@ -17,6 +17,8 @@ MODE: banner   send the banner, then answer QUIT with "221 bye" and close;
       big      send a 10 MB banner line, then hold
       echo     echo every line back
       tlsgarbage  (plain socket) answer a TLS hello with garbage
+      mute     send the banner, then read and never answer (stuck after greeting)
+      hangup   send the banner, close when the first line arrives
 """
 import argparse, os, random, socket, ssl, sys, threading, time
 
@@ -62,6 +64,12 @@ def handle(conn, args):
                 time.sleep(1)
             while conn.recv(4096):
                 pass
+            return
+        if mode in ("mute", "hangup"):
+            conn.sendall(banner + b"\r\n")
+            for line in conn.makefile("rb"):
+                if mode == "hangup":
+                    break
             return
         if mode == "banner":
             conn.sendall(banner + b"\r\n")
