@@ -5,6 +5,8 @@
 #include "probe.h"
 
 extern const probe_kind probe_tcp, probe_unix, probe_file, probe_process, probe_http, probe_exec;
+extern const probe_kind probe_unit;
+extern const probe_kind probe_systemd;
 extern const probe_kind probe_smtp, probe_lmtp, probe_imap, probe_pop3, probe_sieve;
 
 static const probe_kind *const kinds[] = {
@@ -14,6 +16,8 @@ static const probe_kind *const kinds[] = {
     &probe_process, /* internal: pidfile/process keys of a service */
     &probe_http,
     &probe_exec,
+    &probe_unit, /* internal: unit key of a service */
+    &probe_systemd,
     &probe_smtp,
     &probe_lmtp,
     &probe_imap,
