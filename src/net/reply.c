@@ -273,7 +273,7 @@ void reply_session_run(probe_run *run, const reply_proto *proto)
     session s = {.run = run, .proto = proto};
     if (conn_open_tcp(&s.c, probe_host(p), probe_port(p), p->tls == TLS_IMPLICIT, p->verify, run->deadline) < 0) {
         if (s.c.timed_out)
-            probe_timeout(run, p->tls == TLS_IMPLICIT ? "while connecting (TLS)" : "while connecting");
+            probe_timeout(run, p->tls == TLS_IMPLICIT ? "while connecting with TLS" : "while connecting");
         else
             probe_fail(run, "%s", s.c.err ? s.c.err : "connection failed");
         goto out;
