@@ -16,10 +16,11 @@ ship_ports_sed() {
     printf 's|http://localhost/|http://localhost:25080/|\n'
 }
 
-# ship_write_units SD UNITDIR: configurations under SD, units in UNITDIR.
+# ship_write_units SD: configurations under SD (a directory that the daemons'
+# own users can traverse), units through sd_unit (tests/lib/systemd.bash).
 ship_write_units() {
-    local sd=$1 u=$2
-    mkdir -p "$sd" "$u"
+    local sd=$1
+    mkdir -p "$sd"
     chmod 755 "$sd"
     openssl req -x509 -newkey rsa:2048 -nodes -keyout "$sd/tls.key" -out "$sd/tls.crt" -days 30 \
         -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" >/dev/null 2>&1
@@ -37,14 +38,14 @@ Mutex file:/run/apache2
 ErrorLog $sd/apache2-error.log
 DocumentRoot $sd/www
 EOT
-    ship_unit "$u" apache2 "/bin/mkdir -p /run/apache2" "/usr/sbin/apache2 -f $sd/apache2.conf -DFOREGROUND"
+    ship_unit apache2 "/bin/mkdir -p /run/apache2" "/usr/sbin/apache2 -f $sd/apache2.conf -DFOREGROUND"
 
     # cron: "cron -f" writes /run/crond.pid; crond.reboot keeps the host's
     # @reboot jobs from running.
-    ship_unit "$u" cron "/bin/touch /run/crond.reboot" "/usr/sbin/cron -f"
+    ship_unit cron "/bin/touch /run/crond.reboot" "/usr/sbin/cron -f"
 
     # incron: forks, /run/incrond.pid.
-    ship_unit "$u" incron "" "/usr/sbin/incrond" "Type=forking
+    ship_unit incron "" "/usr/sbin/incrond" "Type=forking
 PIDFile=/run/incrond.pid"
 
     # dovecot: base_dir /run/dovecot holds master.pid.
@@ -91,7 +92,7 @@ service managesieve-login {
   }
 }
 EOT
-    ship_unit "$u" dovecot "" "/usr/sbin/dovecot -F -c $sd/dovecot.conf"
+    ship_unit dovecot "" "/usr/sbin/dovecot -F -c $sd/dovecot.conf"
 
     # exim4: listens on 25025, 25465 (TLS on connect), 25587; /run/exim4/exim.pid.
     mkdir -p "$sd/exim-spool" "$sd/exim-log" && chown Debian-exim: "$sd/exim-spool" "$sd/exim-log"
@@ -116,14 +117,14 @@ acl_check_rcpt:
 begin routers
 begin transports
 EOT
-    ship_unit "$u" exim4 "/usr/bin/install -d -o Debian-exim -g Debian-exim /run/exim4" \
+    ship_unit exim4 "/usr/bin/install -d -o Debian-exim -g Debian-exim /run/exim4" \
         "/usr/sbin/exim4 -C $sd/exim.conf -bdf -oP /run/exim4/exim.pid"
 
     # mariadb: socket only (no TCP); /run/mysqld/mysqld.pid, program mariadbd.
     # root logs in over the socket (unix_socket), as /etc/mysql/debian.cnf expects.
     mariadb-install-db --no-defaults --user=mysql --datadir="$sd/mysql" \
         --auth-root-authentication-method=socket --skip-test-db >"$sd/mariadb-install.log" 2>&1
-    ship_unit "$u" mariadb "/usr/bin/install -d -o mysql -g mysql /run/mysqld" \
+    ship_unit mariadb "/usr/bin/install -d -o mysql -g mysql /run/mysqld" \
         "/usr/sbin/mariadbd --no-defaults --user=mysql --datadir=$sd/mysql --socket=/run/mysqld/mysqld.sock --pid-file=/run/mysqld/mysqld.pid --skip-networking --log-error=$sd/mariadb.log"
 
     # prosody: c2s on 25222 only (no s2s, no http); /run/prosody/prosody.pid.
@@ -142,15 +143,15 @@ ssl = { certificate = "$sd/tls.crt", key = "$sd/tls.key" }
 VirtualHost "localhost"
 EOT
     chmod 644 "$sd/prosody.cfg.lua"
-    ship_unit "$u" prosody "+/usr/bin/install -d -o prosody -g prosody /run/prosody" \
+    ship_unit prosody "+/usr/bin/install -d -o prosody -g prosody /run/prosody" \
         "/usr/bin/prosody -F --config $sd/prosody.cfg.lua" "User=prosody"
 
     # pure-ftpd: 25021; /run/pure-ftpd/pure-ftpd.pid.
-    ship_unit "$u" pure-ftpd "/bin/mkdir -p /run/pure-ftpd" \
+    ship_unit pure-ftpd "/bin/mkdir -p /run/pure-ftpd" \
         "/usr/sbin/pure-ftpd -S 127.0.0.1,25021 -E -g /run/pure-ftpd/pure-ftpd.pid"
 
     # spamd: 25783; /run/spamd.pid.
-    ship_unit "$u" spamd "" \
+    ship_unit spamd "" \
         "/usr/sbin/spamd --pidfile=/run/spamd.pid --listen=127.0.0.1:25783 --max-children=1 --syslog=stderr"
 
     # clamav-daemon: the socket /run/clamav/clamd.ctl, a one-signature database.
@@ -163,7 +164,7 @@ DatabaseDirectory $sd/clamdb
 Foreground yes
 LogFile $sd/clamd.log
 EOT
-    ship_unit "$u" clamav-daemon "/bin/mkdir -p /run/clamav" "/usr/sbin/clamd -c $sd/clamd.conf"
+    ship_unit clamav-daemon "/bin/mkdir -p /run/clamav" "/usr/sbin/clamd -c $sd/clamd.conf"
 
     # ssh: 25022; /run/sshd.pid, program sshd.
     ssh-keygen -q -t ed25519 -N '' -f "$sd/ssh_host_ed25519_key"
@@ -174,16 +175,16 @@ HostKey $sd/ssh_host_ed25519_key
 PidFile /run/sshd.pid
 UsePAM no
 EOT
-    ship_unit "$u" ssh "/bin/mkdir -p /run/sshd" "/usr/sbin/sshd -D -e -f $sd/sshd_config"
+    ship_unit ssh "/bin/mkdir -p /run/sshd" "/usr/sbin/sshd -D -e -f $sd/sshd_config"
 }
 
-# ship_unit UNITDIR NAME PRESTART EXEC [EXTRA]: NAME.service.
+# ship_unit NAME PRESTART EXEC [EXTRA]: NAME.service through sd_unit.
 ship_unit() {
-    local u=$1 name=$2 pre=$3 exec=$4 extra=${5:-}
+    local name=$1 pre=$2 exec=$3 extra=${4:-}
     {
-        printf '[Unit]\nDescription=%s (symbiosis-monit test)\nDefaultDependencies=no\n\n[Service]\n' "$name"
+        printf 'Description=%s (symbiosis-monit test)\n\n[Service]\n' "$name"
         [ -z "$pre" ] || printf 'ExecStartPre=%s\n' "$pre"
         printf 'ExecStart=%s\n' "$exec"
         [ -z "$extra" ] || printf '%s\n' "$extra"
-    } >"$u/$name.service"
+    } | sd_unit "$name.service"
 }
