@@ -20,7 +20,7 @@ WARN := -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes
 CPPFLAGS += -Iinclude -DVERSION=\"$(VERSION)\" -D_GNU_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-LDLIBS += $(PKG_LIBS) -lpthread -lm
+LDLIBS += $(PKG_LIBS) -lpthread -lm -lresolv
 
 SRC := $(sort $(wildcard src/*.c src/*/*.c))
 OBJ := $(SRC:%.c=$(O)/%.o)

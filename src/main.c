@@ -199,6 +199,8 @@ int main(int argc, char **argv)
     }
     if (fflush(stdout) != 0)
         fprintf(stderr, "symbiosis-monit: cannot write the report: %s\n", strerror(errno));
+    if (o.prometheus && (r = format_prometheus_file(o.prometheus, &ctx.result)) < 0)
+        fprintf(stderr, "symbiosis-monit: cannot write %s: %s\n", o.prometheus, strerror(-r));
     ex = f->exit_status ? f->exit_status(&ctx.result) : ctx.result.exit_status;
     lock_release(lock_fd);
     if (ctx.cut) {

@@ -7,6 +7,8 @@
 static const formatter formatters[] = {
     {"text", format_text, NULL},
     {"brief", format_brief, NULL},
+    {"json", format_json, NULL},
+    {"nagios", format_nagios, nagios_exit_status},
 };
 
 const formatter *formatter_find(const char *name)

@@ -5,11 +5,17 @@
 #include "probe.h"
 
 extern const probe_kind probe_tcp, probe_unix, probe_file, probe_process, probe_http, probe_exec;
+extern const probe_kind probe_disk, probe_load, probe_users, probe_ping, probe_dns;
 extern const probe_kind probe_unit;
 extern const probe_kind probe_systemd;
 extern const probe_kind probe_smtp, probe_lmtp, probe_imap, probe_pop3, probe_sieve;
 
 static const probe_kind *const kinds[] = {
+    &probe_disk,
+    &probe_load,
+    &probe_users,
+    &probe_ping,
+    &probe_dns,
     &probe_tcp,
     &probe_unix,
     &probe_file,
