@@ -147,7 +147,8 @@ static void session_read_failed(session *s, int k, const reply *r, const char *w
         probe_timeout(run, w);
         free(w);
     } else if (k == -EMSGSIZE) {
-        probe_fail(run, "%s%s reply exceeds %d KiB", greeting ? "" : "the ", what, NET_READ_MAX / 1024);
+        probe_fail(run, "more than %d KiB received without the end of %s%s%s", NET_READ_MAX / 1024,
+                   greeting ? "" : "the ", what, greeting ? "" : " reply");
     } else {
         probe_fail(run, "%s during %s", s->c.err ? s->c.err : "receive failed", what);
     }

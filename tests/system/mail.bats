@@ -106,10 +106,11 @@ setup_file() {
     fake mute 21210 --banner '"STARTTLS"\r\nOK "fake ready"'
     fake silent 21211
     fake close 21212
+    fake big 21214
     # Pipelined replies: a STARTTLS go-ahead with plain text queued behind it.
     fake banner 21213 --banner '220 fake\r\n250-fake\r\n250 STARTTLS\r\n220 go ahead\r\n250 injected'
     local p
-    for p in 21025 21465 21026 21143 21993 21110 21995 21419 21024 $(seq 21201 21213); do
+    for p in 21025 21465 21026 21143 21993 21110 21995 21419 21024 $(seq 21201 21214); do
         wait_port "$p" || return 1
     done
 }
@@ -266,6 +267,22 @@ EOF
     assert_status 1
     assert_output_has "smtp 127.0.0.1:21208: run deadline reached"
     [ $((SECONDS - t0)) -le 4 ]
+}
+
+@test "a 10 MB banner line fails at once, quoted in short" {
+    def mail <<'EOF'
+probes:
+  - { type: smtp, port: 21214 }
+  - { type: sieve, port: 21214 }
+EOF
+    local t0=$SECONDS
+    run monit "$CHECKS"
+    assert_status 1
+    assert_output_has 'smtp 127.0.0.1:21214: greeting "BBBBBBBBBB'
+    assert_output_has 'BBB...", expected 220'
+    assert_output_has 'BBB...", expected "OK"'
+    [ ${#output} -lt 2000 ]
+    [ $((SECONDS - t0)) -le 3 ]
 }
 
 @test "refused port, and TLS spoken to a plain port, fail clearly" {
