@@ -107,10 +107,12 @@ setup_file() {
     fake silent 21211
     fake close 21212
     fake big 21214
+    # A greeting of 5000 continuation lines (73 KiB) before its last line.
+    fake banner 21215 --banner "$(printf '220-continued\\r\\n%.0s' $(seq 5000))220 end"
     # Pipelined replies: a STARTTLS go-ahead with plain text queued behind it.
     fake banner 21213 --banner '220 fake\r\n250-fake\r\n250 STARTTLS\r\n220 go ahead\r\n250 injected'
     local p
-    for p in 21025 21465 21026 21143 21993 21110 21995 21419 21024 $(seq 21201 21214); do
+    for p in 21025 21465 21026 21143 21993 21110 21995 21419 21024 $(seq 21201 21215); do
         wait_port "$p" || return 1
     done
 }
@@ -269,11 +271,12 @@ EOF
     [ $((SECONDS - t0)) -le 4 ]
 }
 
-@test "a 10 MB banner line fails at once, quoted in short" {
+@test "a 10 MB banner line fails at once, quoted in short; an endless greeting stops at 64 KiB" {
     def mail <<'EOF'
 probes:
   - { type: smtp, port: 21214 }
   - { type: sieve, port: 21214 }
+  - { type: smtp, port: 21215 }
 EOF
     local t0=$SECONDS
     run monit "$CHECKS"
@@ -281,6 +284,7 @@ EOF
     assert_output_has 'smtp 127.0.0.1:21214: greeting "BBBBBBBBBB'
     assert_output_has 'BBB...", expected 220'
     assert_output_has 'BBB...", expected "OK"'
+    assert_output_has "smtp 127.0.0.1:21215: more than 64 KiB received without the end of the greeting"
     [ ${#output} -lt 2000 ]
     [ $((SECONDS - t0)) -le 3 ]
 }
