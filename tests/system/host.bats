@@ -573,3 +573,38 @@ EOF
         assert_output_has "host.nx.test"
     done
 }
+
+# --- shipped examples ----------------------------------------------------
+
+@test "carbonio examples: every role directory loads with --check-config, and all of them together" {
+    ex="$TOP/etc/symbiosis/examples/carbonio"
+    for role in mta proxy mailstore mesh-directory event-streaming all-nodes; do
+        [ -d "$ex/$role" ]
+        run monit --check-config "$ex/$role"
+        [ "$status" -eq 0 ] || { echo "$role: $output" >&2; false; }
+        [[ "$output" == *" definitions in $ex/$role: OK" ]]
+    done
+    # A single-server installation has every role: the names must not collide.
+    cp "$ex"/*/*.yaml "$CHECKS/"
+    chmod 644 "$CHECKS"/*.yaml
+    run monit --check-config "$CHECKS"
+    assert_status 0
+    [ "$output" = "26 definitions in $CHECKS: OK" ]
+    # Every port and path of the guide is there.
+    run monit --list "$CHECKS"
+    for port in 25 465 587 7026 3310 10024 8465 143 993 110 995 7025 7110 7143 8730 8736 7995 7993 5432 8300 \
+        9308 7072 2181 22; do
+        assert_output_has ":$port "
+    done
+    for url in http://localhost:80/ https://localhost:443/ http://localhost:8080/ https://localhost:7071/ \
+        ldap://localhost:389/ http://127.0.0.1:8500 http://127.0.0.1:8008; do
+        grep -rqF "url: \"$url\"" "$ex" || { echo "no probe has url $url" >&2; false; }
+    done
+    for path in /run/carbonio/clamd.socket /run/carbonio/mysql.sock /opt /var/lib /var/log /opt/zextras/store \
+        /opt/zextras/backup /opt/zextras/incoming /opt/zextras/cache; do
+        assert_output_has "$path ("
+    done
+    for kind in "(load," "(users," "(ping," "(dns," "(systemd,"; do
+        assert_output_has "$kind"
+    done
+}
