@@ -71,6 +71,9 @@ void sleep_usec(usec_t u);
  * at most max bytes shown (then "..."). */
 char *printable(const char *s, size_t n, size_t max);
 
+/* strerror() as a phrase in a sentence: "no such file or directory". */
+char *strerror_lower(int err);
+
 /* Levenshtein distance, for "did you mean". */
 size_t edit_distance(const char *a, const char *b);
 

@@ -1,7 +1,7 @@
 /* scheduler.c: a pool of worker threads that runs probes, at most `parallel` at
  * once. Probes bound themselves by their deadlines; the pool adds a last
  * guard: past the run deadline (and a short grace) unfinished jobs are marked
- * failed and abandoned, so a probe stuck in a library call cannot hang a run. */
+ * failed and their threads abandoned, so a probe stuck in a library call cannot hang a run. */
 #include "scheduler.h"
 
 #include <pthread.h>
@@ -93,13 +93,13 @@ size_t sched_run(sched_job *jobs, size_t n, int parallel, usec_t run_deadline, s
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 256 * 1024);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t *threads = xcalloc(want, sizeof *threads);
+    size_t started_threads = 0;
     pthread_mutex_lock(&p->lock);
     for (size_t i = 0; i < want; i++) {
-        pthread_t t;
         p->refs++;
         p->workers_alive++;
-        if (pthread_create(&t, &attr, worker, p) != 0) {
+        if (pthread_create(&threads[i], &attr, worker, p) != 0) {
             p->refs--;
             p->workers_alive--;
             if (p->workers_alive == 0 && i == 0) {
@@ -114,6 +114,7 @@ size_t sched_run(sched_job *jobs, size_t n, int parallel, usec_t run_deadline, s
             }
             break;
         }
+        started_threads++;
     }
     pthread_attr_destroy(&attr);
 
@@ -127,7 +128,7 @@ size_t sched_run(sched_job *jobs, size_t n, int parallel, usec_t run_deadline, s
             wake = usec_min(wake, now_mono() + 100 * USEC_PER_MSEC);
         timespec_from_mono(wake, &ts);
         pthread_cond_timedwait(&p->cond, &p->lock, &ts);
-        if (progress && p->done != reported) {
+        if (progress) {
             reported = p->done;
             progress(p->finished, p->done, n, userdata);
         }
@@ -135,6 +136,7 @@ size_t sched_run(sched_job *jobs, size_t n, int parallel, usec_t run_deadline, s
             break;
     }
     size_t cut = 0;
+    bool abandon = p->done < n;
     if (p->done < n) {
         p->abandoned = true;
         for (size_t i = 0; i < n; i++)
@@ -152,5 +154,15 @@ size_t sched_run(sched_job *jobs, size_t n, int parallel, usec_t run_deadline, s
         progress(p->finished, n, n, userdata);
     }
     pool_unref(p);
+    /* Join finished workers, so that their thread-local state (OpenSSL's
+     * error queues...) is released before we go on; abandoned ones are
+     * detached and left to the process exit. */
+    for (size_t i = 0; i < started_threads; i++) {
+        if (abandon)
+            pthread_detach(threads[i]);
+        else
+            pthread_join(threads[i], NULL);
+    }
+    free(threads);
     return cut;
 }

@@ -218,6 +218,15 @@ char *printable(const char *s, size_t n, size_t max)
     return sb_steal(&b);
 }
 
+char *strerror_lower(int err)
+{
+    char buf[128];
+    char *s = xstrdup(strerror_r(err, buf, sizeof buf));
+    if (s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z'))
+        s[0] = (char)(s[0] - 'A' + 'a');
+    return s;
+}
+
 size_t edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);

@@ -24,13 +24,8 @@ static void conn_set_err(conn *c, const char *fmt, ...)
 /* strerror() with a lower-case first letter, as reasons read in a sentence. */
 static void conn_set_errno(conn *c, int err)
 {
-    char buf[128];
-    const char *s = strerror_r(err, buf, sizeof buf);
-    char *l = xstrdup(s);
-    if (l[0] >= 'A' && l[0] <= 'Z' && !(l[1] >= 'A' && l[1] <= 'Z'))
-        l[0] = (char)(l[0] - 'A' + 'a');
     free(c->err);
-    c->err = l;
+    c->err = strerror_lower(err);
 }
 
 static int conn_timeout(conn *c)

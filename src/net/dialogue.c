@@ -111,9 +111,16 @@ int conn_expect(probe_run *run, conn *c, const regex_t *re, const char *re_src, 
                 probe_fail(run, "connection closed before the %s", what);
         } else if (r == -EMSGSIZE)
             probe_fail(run, "no match for \"%s\" in the first 64 KiB", re_src);
-        else if (c->timed_out) {
-            char *w = last ? xasprintf("waiting for the %s \"%s\" (last line \"%s\")", what, re_src, last)
-                           : xasprintf("waiting for the %s", what);
+        else if (c->timed_out && last) {
+            /* Lines came, none matched: the mismatch is the news. */
+            char *d = format_duration(run->probe->timeout);
+            if (now_mono() >= run->run_deadline)
+                probe_fail(run, "run deadline reached; %s \"%s\", expected \"%s\"", what, last, re_src);
+            else
+                probe_fail(run, "%s \"%s\", expected \"%s\" (no match within %s)", what, last, re_src, d);
+            free(d);
+        } else if (c->timed_out) {
+            char *w = xasprintf("while waiting for the %s", what);
             probe_timeout(run, w);
             free(w);
         } else {

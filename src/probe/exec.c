@@ -114,7 +114,9 @@ static void exec_run(probe_run *run)
     close(pipefd[1]);
     if (r != 0) {
         close(pipefd[0]);
-        probe_fail(run, "cannot run %s: %s", prog, strerror(r));
+        char *e = strerror_lower(r);
+        probe_fail(run, "cannot run %s: %s", prog, e);
+        free(e);
         return;
     }
     int pidfd = pidfd_open(pid, 0);

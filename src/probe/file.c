@@ -54,8 +54,9 @@ static void file_run(probe_run *run)
     const file_cfg *cfg = run->probe->cfg;
     struct stat st;
     if (stat(cfg->path, &st) < 0) {
-        char buf[128];
-        probe_fail(run, "%s", strerror_r(errno, buf, sizeof buf));
+        char *e = strerror_lower(errno);
+        probe_fail(run, "%s", e);
+        free(e);
         return;
     }
     bool good = cfg->kind == FILE_ANY || (cfg->kind == FILE_FILE && S_ISREG(st.st_mode)) ||

@@ -89,8 +89,9 @@ static void check_pidfile(probe_run *run, const service *s)
     char *text = NULL;
     int r = read_small_file(s->pidfile, 4096, &text);
     if (r < 0) {
-        char buf[128];
-        probe_fail(run, "cannot read: %s", strerror_r(-r, buf, sizeof buf));
+        char *e = strerror_lower(-r);
+        probe_fail(run, "cannot read: %s", e);
+        free(e);
         return;
     }
     char *p = text, *end;
@@ -128,8 +129,9 @@ static void check_process(probe_run *run, const service *s)
 {
     DIR *d = opendir("/proc");
     if (!d) {
-        char buf[128];
-        probe_fail(run, "cannot read /proc: %s", strerror_r(errno, buf, sizeof buf));
+        char *e = strerror_lower(errno);
+        probe_fail(run, "cannot read /proc: %s", e);
+        free(e);
         return;
     }
     struct dirent *de;
