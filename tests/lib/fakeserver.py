@@ -19,6 +19,7 @@ MODE: banner   send the banner, then answer QUIT with "221 bye" and close;
       tlsgarbage  (plain socket) answer a TLS hello with garbage
       mute     send the banner, then read and never answer (stuck after greeting)
       hangup   send the banner, close when the first line arrives
+      say      send the banner and end the stream (the reply, then hang up)
 """
 import argparse, os, random, socket, ssl, sys, threading, time
 
@@ -62,6 +63,13 @@ def handle(conn, args):
             for b in banner + b"\r\n":
                 conn.sendall(bytes([b]))
                 time.sleep(1)
+            while conn.recv(4096):
+                pass
+            return
+        if mode == "say":
+            conn.sendall(banner + b"\r\n")
+            conn.shutdown(socket.SHUT_WR)
+            conn.settimeout(2)  # drain the request: a close with it unread is a reset
             while conn.recv(4096):
                 pass
             return

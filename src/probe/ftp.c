@@ -1,0 +1,19 @@
+/* ftp.c: the `ftp` probe: 220 greeting, NOOP answered 2xx, QUIT; implicit TLS,
+ * or AUTH TLS (RFC 4217) with NOOP again over TLS. The session is reply.c's. */
+#include "reply.h"
+
+static const reply_proto ftp_proto = {
+    REPLY_CODE, "220", "NOOP", false, "2", "AUTH TLS", "234", false, REPLY_AFTER_TLS_HELLO, "QUIT", "2",
+};
+
+static void ftp_run(probe_run *run)
+{
+    reply_session_run(run, &ftp_proto);
+}
+
+const probe_kind probe_ftp = {
+    .type = "ftp",
+    .flags = PROBE_NET | PROBE_TLS | PROBE_STARTTLS,
+    .default_port = 21,
+    .run = ftp_run,
+};
