@@ -53,6 +53,10 @@ typedef struct reply_proto {
     const char *quit_ok; /* "2", "OK", "+OK" */
 } reply_proto;
 
+/* For a kind's check(): with tls: implicit and no port, use the protocol's
+ * TLS port (465, 993, 995) rather than its plain default. Returns 0. */
+int reply_implicit_port(probe *p, int port);
+
 /* Runs the session against run->probe's host, port and tls, and completes
  * the attempt: ok with the greeting as detail, or one line saying what went
  * wrong (`greeting "554 go away", expected 220`, `EHLO answered "500 ..."`,

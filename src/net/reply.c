@@ -268,6 +268,13 @@ static int session_starttls(session *s)
     return 0;
 }
 
+int reply_implicit_port(probe *p, int port)
+{
+    if (!p->port && p->tls == TLS_IMPLICIT)
+        p->port = port;
+    return 0;
+}
+
 void reply_session_run(probe_run *run, const reply_proto *proto)
 {
     const probe *p = run->probe;

@@ -13,6 +13,14 @@ static void smtp_run(probe_run *run)
     reply_session_run(run, &smtp_protos[0]);
 }
 
+/* tls: implicit without a port: 465, submissions (RFC 8314). */
+static int smtp_check(probe *p, conf_ctx *c, yaml_node_t *node)
+{
+    (void)c;
+    (void)node;
+    return reply_implicit_port(p, 465);
+}
+
 static void lmtp_run(probe_run *run)
 {
     reply_session_run(run, &smtp_protos[1]);
@@ -22,6 +30,7 @@ const probe_kind probe_smtp = {
     .type = "smtp",
     .flags = PROBE_NET | PROBE_TLS | PROBE_STARTTLS,
     .default_port = 25,
+    .check = smtp_check,
     .run = smtp_run,
 };
 

@@ -340,6 +340,26 @@ EOF
     assert_output_has "startls"
 }
 
+@test "tls: implicit without a port means the protocol's TLS port (465, 993, 995)" {
+    def mail <<'EOF'
+probes:
+  - { type: smtp, tls: implicit }
+  - { type: imap, tls: implicit }
+  - { type: pop3, tls: implicit }
+  - { type: pop3, tls: starttls }
+  - { type: lmtp }
+  - { type: sieve }
+EOF
+    run monit -l "$CHECKS"
+    assert_status 0
+    assert_output_has "smtp 127.0.0.1:465 "
+    assert_output_has "imap 127.0.0.1:993 "
+    assert_output_has "pop3 127.0.0.1:995 "
+    assert_output_has "pop3 127.0.0.1:110 "
+    assert_output_has "lmtp 127.0.0.1:24 "
+    assert_output_has "sieve 127.0.0.1:4190 "
+}
+
 @test "STARTTLS session is clean under valgrind (socket handed to libcurl)" {
     command -v valgrind >/dev/null || skip "valgrind is not installed"
     def dovecot <<'EOF'
