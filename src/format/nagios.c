@@ -29,12 +29,12 @@ int nagios_exit_status(const run_result *r)
     return count_warned(r) ? NAGIOS_WARNING : NAGIOS_OK;
 }
 
-/* Plugin output text must not hold '|' (it starts the performance data) nor
- * a line break. */
+/* Plugin output text must not hold '|' (it starts the performance data), a
+ * line break or another control character. */
 static void nagios_text(FILE *out, const char *s)
 {
-    for (; *s; s++)
-        fputc(*s == '|' ? '/' : (*s == '\n' || *s == '\r') ? ' ' : *s, out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        fputc(*p == '|' ? '/' : (*p < 0x20 || *p == 0x7f) ? ' ' : *p, out);
 }
 
 /* A label in single quotes; a quote inside is doubled, '=' is not allowed. */
@@ -49,7 +49,7 @@ static void nagios_label(FILE *out, const char *a, const char *b)
             if (*s == '\'')
                 fputs("''", out);
             else
-                fputc(*s == '=' ? '_' : (*s == '\n' || *s == '\r' || *s == '|') ? ' ' : *s, out);
+                fputc(*s == '=' ? '_' : ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '|') ? ' ' : *s, out);
         }
     }
     fputc('\'', out);

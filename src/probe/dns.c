@@ -237,7 +237,7 @@ static int dns_query_tcp(const dns_server *s, const uint8_t *q, int qlen, uint8_
 /* One exchange with one server over UDP, until deadline. Returns the answer's
  * length, -ETIMEDOUT, or another negative errno with err set. */
 static int dns_query_udp(const dns_server *s, const uint8_t *q, int qlen, uint8_t *ans, usec_t deadline,
-                         char *err, size_t errlen)
+                         bool *ret_tcp, char *err, size_t errlen)
 {
     char buf[128];
     _cleanup_close_ int fd = socket(s->sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -268,8 +268,10 @@ static int dns_query_udp(const dns_server *s, const uint8_t *q, int qlen, uint8_
         /* Not ours (a late answer to another query, a spoof): keep waiting. */
         if (n < HFIXEDSZ || ans[0] != q[0] || ans[1] != q[1] || !(ans[2] & 0x80))
             continue;
-        if (ans[2] & 0x02) /* TC: truncated, ask again over TCP */
+        if (ans[2] & 0x02) { /* TC: truncated, ask again over TCP */
+            *ret_tcp = true;
             return dns_query_tcp(s, q, qlen, ans, deadline, err, errlen);
+        }
         return (int)n;
     }
 }
@@ -344,7 +346,7 @@ static const char *dns_rcode_name(int rcode)
 
 /* Judges the answer. */
 static void dns_verdict(probe_run *run, const dns_cfg *cfg, const uint8_t *ans, int len, const dns_server *s,
-                        usec_t took)
+                        bool tcp, usec_t took)
 {
     const char *type = dns_type_names[cfg->record];
     ns_msg msg;
@@ -376,7 +378,7 @@ static void dns_verdict(probe_run *run, const dns_cfg *cfg, const uint8_t *ans, 
             strv_push(&answers, t);
     }
     _cleanup_free_ char *list = strv_join(&answers, ", ");
-    _cleanup_free_ char *ms = xasprintf("%.1fms", (double)took / USEC_PER_MSEC);
+    _cleanup_free_ char *ms = xasprintf("%sin %.1fms", tcp ? "over TCP " : "", (double)took / USEC_PER_MSEC);
     if (!answers.n) {
         probe_fail(run, "%s has no %s record (answer from %s)", cfg->qname, type, s->text);
     } else if (cfg->expect.n) {
@@ -386,12 +388,12 @@ static void dns_verdict(probe_run *run, const dns_cfg *cfg, const uint8_t *ans, 
                 found = dns_matches(answers.v[i], cfg->expect.v[k]);
         _cleanup_free_ char *want = strv_join(&cfg->expect, ", ");
         if (found)
-            probe_ok(run, "%s %s %s (from %s in %s)", cfg->qname, type, list, s->text, ms);
+            probe_ok(run, "%s %s %s (from %s %s)", cfg->qname, type, list, s->text, ms);
         else
             probe_fail(run, "%s %s is %s, expected %s%s (from %s)", cfg->qname, type, list,
                        cfg->expect.n > 1 ? "one of " : "", want, s->text);
     } else {
-        probe_ok(run, "%s %s %s (from %s in %s)", cfg->qname, type, list, s->text, ms);
+        probe_ok(run, "%s %s %s (from %s %s)", cfg->qname, type, list, s->text, ms);
     }
     strv_free(&answers);
 }
@@ -425,9 +427,10 @@ static void dns_run(probe_run *run)
     for (size_t i = 0; i < n; i++) {
         usec_t start = now_mono();
         usec_t until = i + 1 == n ? run->deadline : start + (run->deadline - start) / (usec_t)(n - i);
-        int len = dns_query_udp(&servers[i], query, qlen, ans, until, err, sizeof err);
+        bool tcp = false;
+        int len = dns_query_udp(&servers[i], query, qlen, ans, until, &tcp, err, sizeof err);
         if (len > 0) {
-            dns_verdict(run, cfg, ans, len, &servers[i], now_mono() - start);
+            dns_verdict(run, cfg, ans, len, &servers[i], tcp, now_mono() - start);
             goto out;
         }
         if (len == -ETIMEDOUT)

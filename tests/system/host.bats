@@ -18,7 +18,8 @@ setup_file() {
     # dnsmasq: svc.test answers 127.0.0.7 (and an MX, a TXT); nx.test does not exist.
     bg dnsmasq dnsmasq -k --port=$DNS_PORT --listen-address=127.0.0.1,::1 --bind-interfaces --no-resolv \
         --no-hosts --conf-file=/dev/null --pid-file= --address=/svc.test/127.0.0.7 --address=/nx.test/ \
-        --mx-host=svc.test,mail.svc.test,10 --txt-record=svc.test,"v=spf1 -all"
+        --mx-host=svc.test,mail.svc.test,10 --txt-record=svc.test,"v=spf1 -all" \
+        --txt-record=big.svc.test,"$(printf 'a%.0s' $(seq 250))","$(printf 'b%.0s' $(seq 250))","$(printf 'c%.0s' $(seq 250))"
     # A DNS "server" that reads queries and never answers.
     bg silent "$PY" -c "
 import socket, time
@@ -353,6 +354,16 @@ EOF
     assert_output_has "ok, www.svc.test A 127.0.0.7 (from [::1]:$DNS_PORT in"
     assert_output_has "ok, svc.test MX 10 mail.svc.test (from"
     assert_output_has "ok, svc.test TXT v=spf1 -all (from"
+}
+
+@test "dns: an answer too big for UDP is asked again over TCP" {
+    def big <<EOF
+probes: [{ type: dns, name: big.svc.test, record: TXT, server: 127.0.0.1:$DNS_PORT }]
+EOF
+    run monit -v "$CHECKS"
+    assert_status 0
+    want="ok, big.svc.test TXT $(printf 'a%.0s' $(seq 250))$(printf 'b%.0s' $(seq 250))$(printf 'c%.0s' $(seq 250)) (from 127.0.0.1:$DNS_PORT over TCP in"
+    assert_output_has "$want"
 }
 
 @test "dns: wrong answer, NXDOMAIN, no server, a server that never answers" {
