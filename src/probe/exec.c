@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "net.h"
+#include "signals.h"
 
 extern char **environ;
 
@@ -107,10 +108,12 @@ static void exec_run(probe_run *run)
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid;
     const char *prog = cfg->command.v[0];
+    signals_spawn_begin(); /* a stop signal kills the group: see signals.h */
     int r = strchr(prog, '/') ? posix_spawn(&pid, prog, &fa, &attr, cfg->command.v, environ)
                               : posix_spawnp(&pid, prog, &fa, &attr, cfg->command.v, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
+    signals_spawn_end(r == 0 ? pid : 0);
     close(pipefd[1]);
     if (r != 0) {
         close(pipefd[0]);
@@ -161,6 +164,7 @@ static void exec_run(probe_run *run)
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
             ;
     }
+    signals_untrack(pid);
     close(pipefd[0]);
     if (pidfd >= 0)
         close(pidfd);
