@@ -370,11 +370,14 @@ static void service_parse_root(service *s, conf_ctx *c, yaml_node_t *root, const
             service_add_probe(s, p);
     }
     /* Labels must be unique inside a service: they key the state and metrics. */
-    for (size_t a = 0; a < s->n_probes; a++)
-        for (size_t b = a + 1; b < s->n_probes; b++)
-            if (!strcmp(s->probes[a]->name, s->probes[b]->name))
+    for (size_t b = 1; b < s->n_probes; b++)
+        for (size_t a = 0; a < b; a++)
+            if (!strcmp(s->probes[a]->name, s->probes[b]->name)) {
+                /* Each later probe once, however many share its name. */
                 conf_error_at(c, s->probes[b]->line, s->probes[b]->column,
                               "two probes are named '%s'; give one a distinct 'name'", s->probes[b]->name);
+                break;
+            }
 }
 
 service *service_load_string(const char *text, const char *file, const char *name, const settings *st)

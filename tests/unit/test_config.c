@@ -158,6 +158,11 @@ static void test_bad_values(void **state)
                  "[\"/usr/lib/nagios/plugins/check_x\", \"-w\", \"5\"] (no shell is used)");
     expect_error("probes:\n  - { type: tcp, port: 1 }\n  - { type: tcp, port: 1 }\n",
                  "exim4.yaml:3:5: two probes are named 'tcp 127.0.0.1:1'; give one a distinct 'name'");
+    /* Three alike: the two later ones, once each. */
+    service *s = load("probes:\n  - { type: tcp, port: 1 }\n  - { type: tcp, port: 1 }\n  - { type: tcp, port: 1 }\n");
+    assert_int_equal(s->errors.n, 2);
+    assert_string_equal(s->errors.v[1], "exim4.yaml:4:5: two probes are named 'tcp 127.0.0.1:1'; give one a distinct 'name'");
+    service_free(s);
     expect_error("probes:\n  - { type: tcp, port: 1, dialogue: [{sned: x}] }\n",
                  "exim4.yaml:2:39: unknown dialogue step 'sned', did you mean 'send'?");
 }
