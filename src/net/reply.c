@@ -50,6 +50,10 @@ int reply_read(conn *c, reply_style style, const char *tag, usec_t deadline, rep
         if (k <= 0)
             return k;
         strv_push(&r->lines, xstrdup(line));
+        /* RFC 959 4.2: inside a multi-line reply a line need not start with
+         * the code (FTP banners, FEAT); only "DDD " ends it. */
+        if (style == REPLY_CODE && r->lines.n > 1 && !three_digits(line))
+            continue;
         if (reply_final(style, tag, line, &r->code))
             return 1;
     }

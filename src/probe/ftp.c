@@ -11,9 +11,18 @@ static void ftp_run(probe_run *run)
     reply_session_run(run, &ftp_proto);
 }
 
+/* tls: implicit without a port: 990, IANA's ftps port. */
+static int ftp_check(probe *p, conf_ctx *c, yaml_node_t *node)
+{
+    (void)c;
+    (void)node;
+    return reply_implicit_port(p, 990);
+}
+
 const probe_kind probe_ftp = {
     .type = "ftp",
     .flags = PROBE_NET | PROBE_TLS | PROBE_STARTTLS,
     .default_port = 21,
+    .check = ftp_check,
     .run = ftp_run,
 };

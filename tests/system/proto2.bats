@@ -139,7 +139,8 @@ setup_file() {
     fake banner 21520 --banner "SSH-2.0-OpenSSH_9.2p1"
     fake banner 21521 --banner "421 Too many connections (50) from this IP"
     fake hangup 21522 --banner "220 fake ready"
-    fake mute 21523 --banner "220-fake ready\r\n220 more to say"
+    # RFC 959: lines inside a multi-line reply need not carry the code.
+    fake mute 21523 --banner "220-fake ready\r\n  a line without the code\r\n220 more to say"
     fake banner 21524 --banner "SSH-1.5-OldServer"
     fake banner 21525 --banner "Welcome to the bastion\r\nSSH-2.0-Fake_1.0"
     fake banner 21526 --banner "220 ftp.example.org FTP ready"
@@ -496,6 +497,30 @@ EOF
 }
 
 # ---- all together ----------------------------------------------------------
+
+@test "default ports and names: --list shows them (ftp with tls: implicit is 990)" {
+    def defaults <<'EOF'
+probes:
+  - { type: ftp }
+  - { type: ftp, tls: implicit }
+  - { type: ftp, tls: starttls, name: ftp-auth-tls }
+  - { type: ssh }
+  - { type: xmpp }
+  - { type: spamd }
+  - { type: spamd, path: /run/spamd.sock }
+  - { type: clamd }
+  - { type: clamd, path: /run/clamav/clamd.ctl }
+  - { type: zookeeper }
+EOF
+    run monit -l "$CHECKS"
+    assert_status 0
+    local want
+    for want in "ftp 127.0.0.1:21 " "ftp 127.0.0.1:990 " "ftp-auth-tls " "ssh 127.0.0.1:22 " \
+        "xmpp 127.0.0.1:5222 " "spamd 127.0.0.1:783 " "spamd /run/spamd.sock " "clamd 127.0.0.1:3310 " \
+        "clamd /run/clamav/clamd.ctl " "zookeeper 127.0.0.1:2181 "; do
+        assert_output_has "$want"
+    done
+}
 
 @test "every kind against its real server is clean under valgrind" {
     command -v valgrind >/dev/null || skip "valgrind is not installed"
