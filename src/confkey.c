@@ -7,6 +7,7 @@
 #include <netdb.h>
 #include <string.h>
 
+__attribute__((format(printf, 4, 0)))
 static void conf_verror_at(conf_ctx *c, size_t line, size_t col, const char *fmt, va_list ap)
 {
     char *msg = xvasprintf(fmt, ap);

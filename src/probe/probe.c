@@ -225,6 +225,7 @@ void probe_execute(const probe *p, usec_t run_deadline, probe_result *r)
     r->duration = now_mono() - start;
 }
 
+__attribute__((format(printf, 3, 0)))
 static void complete(probe_run *run, probe_status st, const char *fmt, va_list ap)
 {
     if (run->completed)
