@@ -48,6 +48,8 @@ setup_file() {
 
 teardown_file() {
     sd_stop
+    # shellcheck disable=SC2046
+    ship_remove_cgroups $(printf '%s.service ' $UNITS)
     [ -z "${SHIP:-}" ] || rm -rf "$SHIP"
 }
 

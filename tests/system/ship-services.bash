@@ -188,3 +188,17 @@ ship_unit() {
         [ -z "$extra" ] || printf '%s\n' "$extra"
     } | sd_unit "$name.service"
 }
+
+# ship_remove_cgroups UNIT...: the empty cgroups of these units under any
+# system.slice of the host's tree. sd_stop removes the top-level cgroups its
+# systemd made, but not units' cgroups under a system.slice that was there
+# before it (left by another suite, say).
+ship_remove_cgroups() {
+    local u d
+    for u in "$@"; do
+        for d in /sys/fs/cgroup/*/system.slice/"$u" /sys/fs/cgroup/system.slice/"$u"; do
+            [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+        done
+    done
+    return 0
+}
