@@ -160,6 +160,24 @@ pgsql ldap consul patroni systemd disk load users ping dns exec"
     done
 }
 
+@test "symbiosis-monit.d(5) documents every key the services and the probe kinds accept" {
+    local keys k missing=()
+    # The declarative key tables (confkey.h): the probe kinds' and a service's.
+    keys=$( (grep -ohE '^\s*\{"[a-z-]+", CONF_' "$TOP"/src/probe/*.c
+        grep -oE '^\s*\{"[a-z-]+", CONF_[A-Z]+, offsetof\(service,' "$TOP/src/config.c") |
+        grep -oE '"[a-z-]+"' | tr -d '"' | sort -u)
+    [ "$(wc -w <<<"$keys")" -ge 40 ]
+    local man
+    man=$(sed 's/\\-/-/g' "$TOP/man/symbiosis-monit.d.5")
+    for k in $keys; do
+        grep -qE "^\.(B|BR|BI|RB) (.* )?\"?\{?$k\b" <<<"$man" || missing+=("$k")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "symbiosis-monit.d.5 does not document: ${missing[*]}" >&2
+        return 1
+    fi
+}
+
 @test "the examples in symbiosis-monit.d(5) pass --check-config" {
     local d="$BATS_TEST_TMPDIR/d"
     copy_defs "$d" # shop.yaml depends on mysqld
