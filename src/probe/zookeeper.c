@@ -29,7 +29,7 @@ static void zookeeper_run(probe_run *run)
                 goto out;
             }
             if (strstr(line, "not currently serving requests")) {
-                probe_fail(run, "not currently serving requests (no quorum?)");
+                probe_fail(run, "not currently serving requests (starting up, or no quorum)");
                 goto out;
             }
             if (startswith(line, "Zookeeper version: ") && !version) {

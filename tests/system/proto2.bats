@@ -9,7 +9,8 @@ load "$TOP/tests/lib/common"
 
 # Real: 21501 pure-ftpd (AUTH TLS offered), 21502 socat implicit-TLS front for
 # it, 21509 pure-ftpd without TLS, 21503 sshd, 21504 prosody, 21505 spamd
-# (and $D/spamd.sock), 21506 clamd (and $D/clamd.sock), 21507 ZooKeeper.
+# (and $D/spamd.sock), 21506 clamd (and $D/clamd.sock), 21507 ZooKeeper,
+# 21508 a ZooKeeper peer without its quorum (21510-21513 its ensemble ports).
 # Fakes: 2152x-2154x. Nothing listens on 21599.
 
 start_ftp() {
@@ -97,17 +98,34 @@ EOF
     bg zookeeper java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
         -cp /usr/share/java/zookeeper.jar:/etc/zookeeper/conf_example \
         org.apache.zookeeper.server.quorum.QuorumPeerMain "$D/zoo.cfg"
+    # One peer of a two-server ensemble, the other never started: no quorum.
+    mkdir -p "$D/zkq"
+    echo 1 >"$D/zkq/myid"
+    cat >"$D/zkq.cfg" <<EOF
+tickTime=2000
+initLimit=5
+syncLimit=2
+dataDir=$D/zkq
+clientPort=21508
+clientPortAddress=127.0.0.1
+admin.enableServer=false
+server.1=127.0.0.1:21510:21511
+server.2=127.0.0.1:21512:21513
+EOF
+    bg zookeeper-noquorum java -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+        -cp /usr/share/java/zookeeper.jar:/etc/zookeeper/conf_example \
+        org.apache.zookeeper.server.quorum.QuorumPeerMain "$D/zkq.cfg"
 }
 
-# wait_zookeeper: until srvr answers with a Mode: line (Java starts slowly).
+# wait_zookeeper PORT TEXT: until srvr's answer has TEXT (Java starts slowly).
 wait_zookeeper() {
     local i reply
     for ((i = 0; i < 300; i++)); do
-        reply=$( (exec 3<>/dev/tcp/127.0.0.1/21507 && printf srvr >&3 && timeout 1 cat <&3) 2>/dev/null)
-        [[ "$reply" == *"Mode: "* ]] && return 0
+        reply=$( (exec 3<>"/dev/tcp/127.0.0.1/$1" && printf srvr >&3 && timeout 1 cat <&3) 2>/dev/null)
+        [[ "$reply" == *"$2"* ]] && return 0
         sleep 0.1
     done
-    echo "ZooKeeper did not answer srvr within 30s" >&2
+    echo "ZooKeeper on $1 did not answer srvr with '$2' within 30s" >&2
     return 1
 }
 
@@ -150,18 +168,18 @@ setup_file() {
     fake hangup 21530 --banner "SPAMD/1.5 76 Bad header line: (EOF)"
     fake hangup 21531 --banner "UNKNOWN COMMAND"
     fake banner 21532 --banner "srvr is not executed because it is not in the whitelist."
-    fake banner 21533 --banner "This ZooKeeper instance is not currently serving requests"
     fake say 21540 --banner "220 ftp.example.org FTP ready"
     fake say 21541 --banner "<?xml version='1.0'?><stream:stream id='s2' version='1.0' from='localhost' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
     fake say 21542 --banner "Zookeeper version: 3.8.0-abc, built on 2024-12-29\nLatency min/avg/max: 0/0.0/0"
     local p
-    for p in 21501 21502 21509 21503 21504 21506 $(seq 21520 21533) 21540 21541 21542; do
+    for p in 21501 21502 21509 21503 21504 21506 $(seq 21520 21532) 21540 21541 21542; do
         wait_port "$p" || return 1
     done
     wait_file "$D/spamd.sock" 30 || return 1
     wait_port 21505 || return 1
     wait_file "$D/clamd.sock" || return 1
-    wait_zookeeper || return 1
+    wait_zookeeper 21507 "Mode: " || return 1
+    wait_zookeeper 21508 "not currently serving requests" || return 1
 }
 
 teardown_file() {
@@ -473,14 +491,23 @@ EOF
     grep -q '^4lw.commands.whitelist=stat$' "$D/zoo.cfg"
 }
 
-@test "zookeeper: srvr not whitelisted, not serving, cut short, silent, refused" {
+@test "zookeeper without a quorum fails: not serving requests" {
+    def zookeeper <<'EOF'
+probes:
+  - { type: zookeeper, port: 21508 }
+EOF
+    run monit "$CHECKS"
+    assert_status 1
+    assert_output_has " * zookeeper: FAILED: zookeeper 127.0.0.1:21508: not currently serving requests (starting up, or no quorum)"
+}
+
+@test "zookeeper: srvr not whitelisted, cut short, silent, refused" {
     # Fake: ZooKeeper 3.5+ always whitelists srvr, so only an older server
     # (3.4.10+ with a whitelist) says this; the text is ZooKeeper's own.
     def zookeeper <<'EOF'
 timeout: 1s
 probes:
   - { type: zookeeper, port: 21532 }
-  - { type: zookeeper, port: 21533 }
   - { type: zookeeper, port: 21542 }
   - { type: zookeeper, port: 21527 }
   - { type: zookeeper, port: 21599 }
@@ -489,7 +516,6 @@ EOF
     run monit "$CHECKS"
     assert_status 1
     assert_output_has "zookeeper 127.0.0.1:21532: srvr is not whitelisted (4lw.commands.whitelist)"
-    assert_output_has "zookeeper 127.0.0.1:21533: not currently serving requests"
     assert_output_has 'zookeeper 127.0.0.1:21542: srvr answered "Zookeeper version: 3.8.0-abc, built on 2024-12-29", expected a Mode: line'
     assert_output_has "zookeeper 127.0.0.1:21527: timed out after 1s while waiting for the srvr reply"
     assert_output_has "zookeeper 127.0.0.1:21599: connection refused"
