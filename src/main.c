@@ -9,10 +9,14 @@
 
 #include "config.h"
 #include "format.h"
+#include "journal.h"
 #include "lock.h"
 #include "options.h"
+#include "precond.h"
 #include "probe.h"
+#include "remedy.h"
 #include "run.h"
+#include "state.h"
 
 static int check_config(const checks *c, const strv *settings_errors, const char *settings_insecure)
 {
@@ -77,6 +81,68 @@ static bool path_exists(const char *dir, const char *name)
     bool r = lstat(p, &st) == 0;
     free(p);
     return r;
+}
+
+/* The preconditions of §5 that come after the lock: 0 to go on, else the exit
+ * status. The package manager's lock does not skip the run: *ret_hold then
+ * says why nothing may be restarted or stopped. */
+static int check_preconditions(const options *o, const settings *st, char **ret_hold)
+{
+    char *why = NULL;
+    if (o->force)
+        return 0;
+    if (precond_booting(&why) || precond_load_too_high(st->skip_if_load_above, &why)) {
+        if (!o->quiet)
+            fprintf(stderr, "symbiosis-monit: %s; not running (--force runs anyway)\n", why);
+        free(why);
+        return EXIT_SKIPPED;
+    }
+    if (precond_package_manager_busy(&why)) {
+        free(why);
+        *ret_hold = xstrdup("package manager is running");
+    }
+    return 0;
+}
+
+static bool state_keep(const char *name, void *userdata)
+{
+    return checks_find(userdata, name) != NULL;
+}
+
+/* Records this run's statuses in the state; fills status_changed and
+ * restarts_total. Returns whether the run has news for --quiet (§6): a
+ * status changed (a first run counts), an action was taken, or a FAILED
+ * service was last reported longer ago than remind-every. */
+static bool state_record_run(state *sf, const checks *c, run_result *r, const settings *st)
+{
+    int64_t now = (int64_t)r->finished;
+    bool news = false;
+    state_prune(sf, state_keep, (void *)c);
+    for (size_t i = 0; i < r->n_services; i++) {
+        service_result *sr = &r->services[i];
+        const state_entry *before = state_find(sf, sr->svc->name);
+        bool remind = sr->failed && before && before->known && before->failed &&
+                      now - before->reported >= st->remind_every / USEC_PER_SEC;
+        sr->status_changed = state_record_status(sf, sr->svc->name, sr->failed, now);
+        sr->restarts_total = (unsigned)state_find(sf, sr->svc->name)->restarts_total;
+        news = news || sr->status_changed || sr->actions.n > 0 || remind;
+    }
+    return news;
+}
+
+/* Logs the run and writes the state (not with --dry-run). */
+static void state_finish(const options *o, state *sf, const run_result *r, bool shown)
+{
+    if (o->dry_run)
+        return;
+    for (size_t i = 0; shown && i < r->n_services; i++)
+        state_get(sf, r->services[i].svc->name)->reported = (int64_t)r->finished;
+    journal_report(r);
+    char *err = NULL;
+    if (state_save(o->state, sf, &err) < 0) {
+        fprintf(stderr, "symbiosis-monit: %s\n", err);
+        free(err);
+    }
 }
 
 int main(int argc, char **argv)
@@ -169,6 +235,21 @@ int main(int argc, char **argv)
         goto out_checks;
     }
 
+    char *hold = NULL, *state_warning = NULL;
+    state sf;
+    ex = check_preconditions(&o, &st, &hold);
+    if (ex == 0 && state_load(o.state, !o.dry_run, &sf, &state_warning) < 0) {
+        fprintf(stderr, "symbiosis-monit: state file %s is a symbolic link; refusing to use it\n", o.state);
+        free(hold);
+        ex = EXIT_USAGE;
+    }
+    if (ex != 0) {
+        lock_release(lock_fd);
+        goto out_checks;
+    }
+    if (state_warning)
+        fprintf(stderr, "symbiosis-monit: %s\n", state_warning);
+
     run_ctx ctx = {.checks = &c, .settings = &st};
     usec_t start = now_mono();
     ctx.run_deadline = start + st.deadline;
@@ -179,20 +260,29 @@ int main(int argc, char **argv)
         fprintf(stderr, "symbiosis-monit: no service named '%s' in %s\n", missing, o.checks_dir);
         free(missing);
         run_result_free(&ctx.result);
+        state_free(&sf);
+        free(hold);
+        free(state_warning);
         lock_release(lock_fd);
         ex = EXIT_USAGE;
         goto out_checks;
     }
     ctx.result.host = host_fqdn();
     run_probe(&ctx, NULL, 0);
+    remedy_opts ro = {.dry_run = o.dry_run, .hold = hold};
+    remedy_run(&ctx, &sf, &ro);
 
     ctx.result.finished = time(NULL);
     ctx.result.duration = now_mono() - start;
     ctx.result.exit_status = run_exit_status(&ctx.result);
 
     const formatter *f = formatter_find(o.format);
-    bool show = !o.quiet || run_result_count_failed(&ctx.result) > 0 || settings_errors.n > 0 ||
-                ctx.result.deadline_hit;
+    bool news = state_record_run(&sf, &c, &ctx.result, &st);
+    bool show = !o.quiet || news || state_warning || settings_errors.n > 0 || ctx.result.deadline_hit;
+    state_finish(&o, &sf, &ctx.result, show);
+    state_free(&sf);
+    free(hold);
+    free(state_warning);
     if (show) {
         format_opts fo = {.verbose = o.verbose};
         f->write(stdout, &ctx.result, &fo);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <string.h>
@@ -248,7 +249,8 @@ int state_parse(const char *buf, size_t len, state *ret, char **ret_err)
     bool header = false, ended = false;
     int r = 0;
     if (len > STATE_MAX_SIZE) {
-        r = fail_at(&c, "file larger than %d bytes", STATE_MAX_SIZE);
+        err = xasprintf("larger than %d bytes", STATE_MAX_SIZE);
+        r = -EINVAL;
         goto fail;
     }
     if (memchr(buf, '\0', len)) {
@@ -426,6 +428,24 @@ static int write_all(int fd, const char *s, size_t n)
     return 0;
 }
 
+/* Temporary files of runs killed before their rename: the run lock is held,
+ * so no other writer is at work. Only regular files, never a link's target. */
+static void remove_stale_temps(const char *path)
+{
+    char *pattern = xasprintf("%s.??????", path);
+    glob_t g;
+    if (glob(pattern, GLOB_NOSORT, NULL, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+            struct stat st;
+            if (lstat(g.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode) && unlink(g.gl_pathv[i]) < 0 &&
+                errno != ENOENT)
+                break; /* cannot clean up now; the next run tries again */
+        }
+    }
+    globfree(&g);
+    free(pattern);
+}
+
 int state_save(const char *path, const state *s, char **ret_err)
 {
     char errbuf[128];
@@ -436,6 +456,7 @@ int state_save(const char *path, const state *s, char **ret_err)
     char *copy = xstrdup(path);
     char *dir = xstrdup(dirname(copy));
     free(copy);
+    remove_stale_temps(path);
     char *tmp = xasprintf("%s.XXXXXX", path);
     int r = 0;
     int fd = mkostemp(tmp, O_CLOEXEC);
