@@ -19,9 +19,15 @@ static void ssh_run(probe_run *run)
         int r = conn_read_line(&c, run->deadline, &line);
         if (r == 1 && startswith(line, "SSH-")) {
             char *id = printable(line, strlen(line), 120);
-            if (startswith(line, "SSH-2.0-") || startswith(line, "SSH-1.99-"))
+            if (startswith(line, "SSH-2.0-") || startswith(line, "SSH-1.99-")) {
+                /* Answer in kind, as clients do: sshd then logs a plain
+                 * "Connection closed [preauth]" rather than a failed key
+                 * exchange. Nothing is lost if it cannot be sent. */
+                if (conn_write_str(&c, "SSH-2.0-symbiosis_monit_" VERSION "\r\n", run->deadline) < 0) {
+                    /* the verdict stands */
+                }
                 probe_ok(run, "%s", id);
-            else
+            } else
                 probe_fail(run, "banner \"%s\", expected SSH-2.0-", id);
             free(id);
             goto out;

@@ -292,10 +292,17 @@ EOF
 probes:
   - { type: ssh, port: 21503 }
 EOF
+    local log="$BATS_FILE_TMPDIR/sshd.log" before
+    before=$(grep -c kex_exchange_identification "$log" || true)
     run monit -v "$CHECKS"
     assert_status 0
     assert_output_has " * sshd: PASSED"
     assert_output_has "ssh 127.0.0.1:21503: ok, SSH-2.0-OpenSSH_"
+    # The probe sends its own identification: sshd logs a plain close, not
+    # a failed key exchange (as it does for wait_port's bare connection).
+    sleep 0.2
+    [ "$(grep -c kex_exchange_identification "$log" || true)" -eq "$before" ]
+    grep -q 'Connection closed by 127.0.0.1 port [0-9]* \[preauth\]' "$log"
 }
 
 @test "ssh accepts other lines before the identification (RFC 4253 4.2)" {
