@@ -51,6 +51,8 @@ typedef struct reply_proto {
     reply_after_tls after_tls;
     const char *quit;    /* "QUIT", "LOGOUT" */
     const char *quit_ok; /* "2", "OK", "+OK" */
+    bool hello_tls_only; /* with STARTTLS, no hello before it (FTP: a server
+                          * that requires TLS may refuse NOOP in the clear) */
 } reply_proto;
 
 /* For a kind's check(): with tls: implicit and no port, use the protocol's

@@ -294,7 +294,7 @@ void reply_session_run(probe_run *run, const reply_proto *proto)
         goto out;
     if (session_greeting(&s) < 0)
         goto out;
-    if (session_hello(&s) < 0)
+    if (!(p->tls == TLS_STARTTLS && proto->hello_tls_only) && session_hello(&s) < 0)
         goto out;
     if (p->tls == TLS_STARTTLS && session_starttls(&s) < 0)
         goto out;

@@ -1,9 +1,10 @@
 /* ftp.c: the `ftp` probe: 220 greeting, NOOP answered 2xx, QUIT; implicit TLS,
- * or AUTH TLS (RFC 4217) with NOOP again over TLS. The session is reply.c's. */
+ * or AUTH TLS (RFC 4217) right after the greeting and NOOP over TLS. The
+ * session is reply.c's. */
 #include "reply.h"
 
 static const reply_proto ftp_proto = {
-    REPLY_CODE, "220", "NOOP", false, "2", "AUTH TLS", "234", false, REPLY_AFTER_TLS_HELLO, "QUIT", "2",
+    REPLY_CODE, "220", "NOOP", false, "2", "AUTH TLS", "234", false, REPLY_AFTER_TLS_HELLO, "QUIT", "2", true,
 };
 
 static void ftp_run(probe_run *run)

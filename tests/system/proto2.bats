@@ -225,14 +225,18 @@ EOF
     assert_output_has "inactivity. (TLS)"
 }
 
-@test "ftp AUTH TLS against a server without TLS fails on AUTH TLS" {
+@test "ftp AUTH TLS against a server without TLS fails on AUTH TLS, sent first" {
     def pure-ftpd <<'EOF'
 probes:
   - { type: ftp, port: 21509, tls: starttls }
+  - { type: ftp, port: 21526, tls: starttls, name: echo }
 EOF
     run monit "$CHECKS"
     assert_status 1
     assert_output_has 'ftp 127.0.0.1:21509: AUTH TLS answered "500 '
+    # An echoing fake shows the first command after the greeting: AUTH TLS,
+    # not NOOP (a server requiring TLS may refuse NOOP in the clear).
+    assert_output_has 'echo: AUTH TLS answered "AUTH TLS"'
 }
 
 @test "ftp TLS certificates: cert-days fails, cert-warn-days warns, verify refuses self-signed" {
