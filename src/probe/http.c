@@ -1,8 +1,8 @@
 /* http.c: the `http` probe through libcurl: status (codes and ranges), an
  * optional body regular expression, certificate checks for https. */
-#include <errno.h>
 #include <string.h>
 
+#include "fetch.h"
 #include "net.h"
 
 typedef struct status_range {
@@ -102,29 +102,6 @@ static char *http_name(const probe *p)
     return xstrdup(((const http_cfg *)p->cfg)->url);
 }
 
-typedef struct body_buf {
-    strbuf b;
-    bool keep;      /* a body expression is to be matched */
-    bool truncated; /* stopped at NET_READ_MAX */
-} body_buf;
-
-static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
-{
-    body_buf *bb = userdata;
-    size_t n = size * nmemb;
-    if (bb->b.len + n > NET_READ_MAX) {
-        if (bb->keep)
-            sb_appendn(&bb->b, data, NET_READ_MAX - bb->b.len);
-        bb->truncated = true;
-        return 0; /* stop: bounded reads */
-    }
-    if (bb->keep)
-        sb_appendn(&bb->b, data, n);
-    else
-        bb->b.len += n; /* count only */
-    return n;
-}
-
 static bool body_matches(const http_cfg *cfg, char *body)
 {
     char *save = NULL;
@@ -166,109 +143,31 @@ static char *status_expected(const http_cfg *cfg)
     return sb_steal(&b);
 }
 
-static void http_fail_curl(probe_run *run, CURL *h, CURLcode rc, const char *errbuf)
-{
-    long os_errno = 0;
-    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
-    if (rc == CURLE_OPERATION_TIMEDOUT) {
-        probe_timeout(run, NULL);
-    } else if (rc == CURLE_COULDNT_CONNECT && os_errno) {
-        char buf[128];
-        char *s = xstrdup(strerror_r((int)os_errno, buf, sizeof buf));
-        if (s[0] >= 'A' && s[0] <= 'Z')
-            s[0] = (char)(s[0] - 'A' + 'a');
-        probe_fail(run, "%s", s);
-        free(s);
-    } else if (rc == CURLE_PEER_FAILED_VERIFICATION) {
-        probe_fail(run, "certificate verification failed: %s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
-    } else if (rc == CURLE_SSL_CONNECT_ERROR) {
-        probe_fail(run, "TLS handshake failed: %s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
-    } else {
-        probe_fail(run, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
-    }
-}
-
-static time_t cert_not_after(CURL *h)
-{
-    struct curl_certinfo *ci = NULL;
-    if (curl_easy_getinfo(h, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci || ci->num_of_certs < 1)
-        return 0;
-    for (struct curl_slist *l = ci->certinfo[0]; l; l = l->next)
-        if (startswith(l->data, "Expire date:")) {
-            const char *s = l->data + strlen("Expire date:");
-            while (*s == ' ')
-                s++;
-            struct tm tm = {0};
-            if (strptime(s, "%Y-%m-%d %H:%M:%S", &tm) || strptime(s, "%b %d %H:%M:%S %Y", &tm))
-                return timegm(&tm);
-        }
-    return 0;
-}
-
 static void http_run(probe_run *run)
 {
     const probe *p = run->probe;
     const http_cfg *cfg = p->cfg;
-    usec_t left = run->deadline - now_mono();
-    if (left <= 0) {
-        probe_timeout(run, NULL);
+    fetch_req req = {
+        .url = cfg->url,
+        .protocols = "http,https",
+        .method = cfg->method,
+        .verify = p->verify,
+        .max_body = NET_READ_MAX,
+    };
+    fetch_resp resp;
+    if (fetch_url(run, &req, &resp) < 0)
         return;
-    }
-    CURL *h = curl_easy_init();
-    if (!h) {
-        probe_fail(run, "cannot initialise libcurl");
-        return;
-    }
-    char errbuf[CURL_ERROR_SIZE] = "";
-    body_buf bb = {.keep = cfg->body.compiled};
-    bool https = startswith(cfg->url, "https://");
-    long ms = (long)((left + 999) / 1000);
-    curl_easy_setopt(h, CURLOPT_URL, cfg->url);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ms);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &bb);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "symbiosis-monit/" VERSION);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, p->verify ? 1L : 0L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, p->verify ? 2L : 0L);
-    if (https)
-        curl_easy_setopt(h, CURLOPT_CERTINFO, 1L);
-    if (cfg->method && !strcmp(cfg->method, "HEAD"))
-        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    else if (cfg->method && strcmp(cfg->method, "GET"))
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, cfg->method);
-    CURLcode rc = curl_easy_perform(h);
-    long code = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-    if (rc == CURLE_WRITE_ERROR && bb.truncated)
-        rc = CURLE_OK; /* we stopped reading at 64 KiB on purpose */
-    if (rc != CURLE_OK) {
-        http_fail_curl(run, h, rc, errbuf);
-        goto out;
-    }
-    if (https && probe_check_cert_expiry(run, cert_not_after(h), NULL))
-        goto out;
-    if (!status_ok(cfg, code)) {
+    if (!status_ok(cfg, resp.code)) {
         char *exp = status_expected(cfg);
-        probe_fail(run, "status %ld, expected %s", code, exp);
+        probe_fail(run, "status %ld, expected %s", resp.code, exp);
         free(exp);
-        goto out;
+    } else if (cfg->body.compiled && !body_matches(cfg, resp.body)) {
+        probe_fail(run, "status %ld, but no body line matched \"%s\"%s", resp.code, cfg->body.source,
+                   resp.truncated ? " in the first 64 KiB" : "");
+    } else {
+        probe_ok(run, "status %ld", resp.code);
     }
-    if (cfg->body.compiled) {
-        if (!bb.b.s || !body_matches(cfg, bb.b.s)) {
-            probe_fail(run, "status %ld, but no body line matched \"%s\"%s", code, cfg->body.source,
-                       bb.truncated ? " in the first 64 KiB" : "");
-            goto out;
-        }
-    }
-    probe_ok(run, "status %ld", code);
-out:
-    if (bb.keep)
-        sb_free(&bb.b);
-    curl_easy_cleanup(h);
+    fetch_resp_free(&resp);
 }
 
 const probe_kind probe_http = {

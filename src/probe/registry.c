@@ -9,6 +9,7 @@ extern const probe_kind probe_disk, probe_load, probe_users, probe_ping, probe_d
 extern const probe_kind probe_unit;
 extern const probe_kind probe_systemd;
 extern const probe_kind probe_smtp, probe_lmtp, probe_imap, probe_pop3, probe_sieve;
+extern const probe_kind probe_mysql, probe_pgsql, probe_ldap, probe_consul, probe_patroni;
 extern const probe_kind probe_ftp, probe_ssh, probe_xmpp, probe_spamd, probe_clamd, probe_zookeeper;
 
 static const probe_kind *const kinds[] = {
@@ -30,6 +31,11 @@ static const probe_kind *const kinds[] = {
     &probe_imap,
     &probe_pop3,
     &probe_sieve,
+    &probe_mysql,
+    &probe_pgsql,
+    &probe_ldap,
+    &probe_consul,
+    &probe_patroni,
     &probe_ftp,
     &probe_ssh,
     &probe_xmpp,
