@@ -428,8 +428,10 @@ static int write_all(int fd, const char *s, size_t n)
     return 0;
 }
 
-/* Temporary files of runs killed before their rename: the run lock is held,
- * so no other writer is at work. Only regular files, never a link's target. */
+/* Temporary files of runs killed before their rename. Only regular files,
+ * never a link's target, and only old ones: a writer holds its temporary file
+ * for microseconds, but two runs given different locks may share a state. */
+#define STALE_TEMP_AGE 60
 static void remove_stale_temps(const char *path)
 {
     char *pattern = xasprintf("%s.??????", path);
@@ -437,7 +439,8 @@ static void remove_stale_temps(const char *path)
     if (glob(pattern, GLOB_NOSORT, NULL, &g) == 0) {
         for (size_t i = 0; i < g.gl_pathc; i++) {
             struct stat st;
-            if (lstat(g.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode) && unlink(g.gl_pathv[i]) < 0 &&
+            if (lstat(g.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode) &&
+                st.st_mtime < time(NULL) - STALE_TEMP_AGE && unlink(g.gl_pathv[i]) < 0 &&
                 errno != ENOENT)
                 break; /* cannot clean up now; the next run tries again */
         }
