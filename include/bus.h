@@ -43,7 +43,11 @@ int bus_failed_units(sd_bus *bus, strv *ret, char **ret_err);
 /* The manager's SystemState: "initializing", "starting", "running", ... */
 int bus_system_state(sd_bus *bus, char **ret, char **ret_err);
 
+/* For the unit and systemd probe kinds (src/probe/unit.c). */
 struct probe_run;
-/* For the unit and systemd probe kinds (src/probe/unit.c): completes the
- * attempt with the unit's state: ok when active, else why not. */
+/* Completes the attempt with the unit's state: ok when active, else why not. */
 void unit_probe_check(struct probe_run *run, const char *unit);
+/* The bus within the attempt's deadline; NULL after completing it as failed. */
+sd_bus *unit_probe_bus(struct probe_run *run);
+/* Completes the attempt from a failed bus call (r, its message err). */
+void unit_probe_bus_fail(struct probe_run *run, int r, const char *err);

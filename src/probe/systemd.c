@@ -1,6 +1,5 @@
 /* systemd.c: the `systemd` probe: a named unit is active, or (failed-units:
  * true) no unit on the host is in the failed state. */
-#include <errno.h>
 #include <string.h>
 
 #include "bus.h"
@@ -44,21 +43,14 @@ static char *systemd_name(const probe *p)
 
 static void check_failed_units(probe_run *run)
 {
-    sd_bus *bus = NULL;
+    sd_bus *bus = unit_probe_bus(run);
+    if (!bus)
+        return;
     char *err = NULL;
     strv failed = {0};
-    usec_t left = run->deadline - now_mono();
-    if (left <= 0) {
-        probe_timeout(run, "connecting to the system bus");
-        return;
-    }
-    int r = bus_open(left, &bus, &err);
-    if (r >= 0)
-        r = bus_failed_units(bus, &failed, &err);
-    if (r == -ETIMEDOUT)
-        probe_timeout(run, "asking systemd");
-    else if (r < 0)
-        probe_fail(run, "%s", err);
+    int r = bus_failed_units(bus, &failed, &err);
+    if (r < 0)
+        unit_probe_bus_fail(run, r, err);
     else if (failed.n == 0)
         probe_ok(run, "no failed units");
     else {

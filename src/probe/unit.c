@@ -21,32 +21,49 @@ static char *describe(const unit_state *s)
     return sb_steal(&b);
 }
 
-void unit_probe_check(probe_run *run, const char *unit)
+sd_bus *unit_probe_bus(probe_run *run)
 {
-    sd_bus *bus = NULL;
-    char *err = NULL;
-    unit_state st = {0};
     usec_t left = run->deadline - now_mono();
     if (left <= 0) {
         probe_timeout(run, "connecting to the system bus");
-        return;
+        return NULL;
     }
-    int r = bus_open(left, &bus, &err);
-    if (r >= 0)
-        r = bus_unit_state(bus, unit, &st, &err);
+    sd_bus *bus = NULL;
+    char *err = NULL;
+    if (bus_open(left, &bus, &err) < 0) {
+        probe_fail(run, "%s", err);
+        free(err);
+        return NULL;
+    }
+    return bus;
+}
+
+void unit_probe_bus_fail(probe_run *run, int r, const char *err)
+{
     if (r == -ETIMEDOUT)
         probe_timeout(run, "asking systemd");
-    else if (r < 0)
-        probe_fail(run, "%s", err);
+    else
+        probe_fail(run, "%s", err ? err : "systemd did not answer");
+}
+
+void unit_probe_check(probe_run *run, const char *unit)
+{
+    sd_bus *bus = unit_probe_bus(run);
+    if (!bus)
+        return;
+    char *err = NULL;
+    unit_state st = {0};
+    int r = bus_unit_state(bus, unit, &st, &err);
+    if (r < 0)
+        unit_probe_bus_fail(run, r, err);
     else if (!strcmp(st.load, "not-found"))
         probe_fail(run, "no such unit");
-    else if (unit_state_is_active(&st) && !unit_state_is_masked(&st)) {
+    else {
         char *d = describe(&st);
-        probe_ok(run, "%s", d);
-        free(d);
-    } else {
-        char *d = describe(&st);
-        probe_fail(run, "%s", d);
+        if (unit_state_is_active(&st) && !unit_state_is_masked(&st))
+            probe_ok(run, "%s", d);
+        else
+            probe_fail(run, "%s", d);
         free(d);
     }
     unit_state_free(&st);

@@ -502,3 +502,19 @@ EOF
     run nmonit "$CHECKS"
     [ -z "$(find "$BATS_TEST_TMPDIR" -maxdepth 1 -name 'state.??????')" ]
 }
+
+@test "valgrind: a run that restarts a unit, logs to the journal and writes the state is clean" {
+    command -v valgrind >/dev/null || skip "valgrind is not installed"
+    def_smtp
+    echo "unit: broken" | def broken
+    sd_ctl start smtp.service
+    sd_ctl kill -s KILL smtp.service
+    sd_wait_state smtp.service failed
+    run sd_exec valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+        --show-leak-kinds=definite,indirect "$MONIT_PLAIN" --lock "$BATS_TEST_TMPDIR/lock" --state "$STATE" \
+        -C "$BATS_TEST_TMPDIR/monit.yaml" "$CHECKS"
+    assert_status 1 # broken fails; 97 would be a valgrind error
+    assert_output_has " * smtp: PASSED (restarted smtp.service after: "
+    assert_output_has "restart of broken.service failed: job failed, unit result exit-code"
+    grep -q '^service=smtp status=PASSED' "$STATE"
+}
