@@ -32,7 +32,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all check check-build deps unit test-bin clean install uninstall demo bench fuzz
+.PHONY: all check check-build deps unit test-bin clean install uninstall demo bench fuzz fuzz-build
 
 all: $(BIN)
 
@@ -105,6 +105,25 @@ uninstall:
 		if $(CRON_SED) | cmp -s - $(CRONFILE); then rm -f $(CRONFILE); \
 		else echo "keeping changed $(CRONFILE)"; fi; fi
 	-@rmdir $(ETCDIR)/monit.d $(ETCDIR) $(DESTDIR)$(STATEDIR) 2>/dev/null; true
+
+# Fuzzing with clang's libFuzzer (tests/fuzz/): every object is built again
+# with clang, ASan and UBSan in $(O)/fuzz. `make fuzz` replays the corpus
+# and tests/fuzz/regressions/, then fuzzes each target FUZZ_SECONDS (60);
+# new inputs go to $(O)/fuzz/corpus, crashes to $(O)/fuzz/crashes.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+
+fuzz-build:
+	@$(MAKE) --no-print-directory O=$(O)/fuzz CC=$(FUZZ_CC) CFLAGS="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
+		LDFLAGS="$(FUZZ_SAN)" $(addprefix $(O)/fuzz/,$(FUZZ_TARGETS))
+
+$(O)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIBOBJ)
+	$(CC) $(WARN) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBOBJ) $(LDFLAGS) $(LDLIBS)
+
+fuzz: fuzz-build
+	@bash tests/fuzz/run.sh $(abspath $(O)/fuzz) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # A tour on a throwaway systemd with real services; needs root. See demo/.
 demo: $(BIN)

@@ -7,11 +7,33 @@
 #include <netdb.h>
 #include <string.h>
 
+/* msg with control characters escaped (\n, \r, \t, \xNN): a key or value
+ * quoted in a message can hold any of them, and a message is one line. */
+static char *conf_one_line(const char *msg)
+{
+    strbuf b = {0};
+    for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+        if (*p == '\n')
+            sb_append(&b, "\\n");
+        else if (*p == '\r')
+            sb_append(&b, "\\r");
+        else if (*p == '\t')
+            sb_append(&b, "\\t");
+        else if (*p < 0x20 || *p == 0x7f)
+            sb_printf(&b, "\\x%02x", *p);
+        else
+            sb_appendn(&b, (const char *)p, 1);
+    }
+    return sb_steal(&b);
+}
+
 __attribute__((format(printf, 4, 0)))
 static void conf_verror_at(conf_ctx *c, size_t line, size_t col, const char *fmt, va_list ap)
 {
     char *msg = xvasprintf(fmt, ap);
-    strv_push(c->errors, xasprintf("%s:%zu:%zu: %s", c->file, line, col, msg));
+    char *one = conf_one_line(msg);
+    strv_push(c->errors, xasprintf("%s:%zu:%zu: %s", c->file, line, col, one));
+    free(one);
     free(msg);
 }
 

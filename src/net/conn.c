@@ -387,7 +387,10 @@ static void set_line(conn *c, size_t n, size_t consume)
 {
     size_t keep = n < NET_LINE_MAX ? n : NET_LINE_MAX;
     free(c->line);
-    c->line = xstrndup(c->buf, keep);
+    /* Not xstrndup(): it would stop at a NUL and the loop below overrun. */
+    c->line = xmalloc(keep + 1);
+    memcpy(c->line, c->buf, keep);
+    c->line[keep] = '\0';
     /* Drop a trailing CR, and NULs that would cut the line short. */
     size_t l = keep;
     if (l > 0 && c->line[l - 1] == '\r')

@@ -20,6 +20,10 @@ MODE: banner   send the banner, then answer QUIT with "221 bye" and close;
       mute     send the banner, then read and never answer (stuck after greeting)
       hangup   send the banner, close when the first line arrives
       say      send the banner and end the stream (the reply, then hang up)
+      halfclose  send part of the banner (no newline), end our side of the
+               stream, but keep reading until the client closes
+      noread   send the banner, then never read (the client's writes fill
+               the socket buffers) and never close
 """
 import argparse, os, random, socket, ssl, sys, threading, time
 
@@ -72,6 +76,17 @@ def handle(conn, args):
             conn.settimeout(2)  # drain the request: a close with it unread is a reset
             while conn.recv(4096):
                 pass
+            return
+        if mode == "halfclose":
+            conn.sendall(banner)
+            conn.shutdown(socket.SHUT_WR)
+            while conn.recv(4096):
+                pass
+            return
+        if mode == "noread":
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            conn.sendall(banner + b"\r\n")
+            time.sleep(3600)
             return
         if mode in ("mute", "hangup"):
             conn.sendall(banner + b"\r\n")
