@@ -3,7 +3,8 @@
  * (the previous state file stays as it was), the lock goes with the process,
  * and the exit status is 128 + the signal's number with a message on stderr.
  *
- * The signals are blocked in every thread and taken by one thread of ours
+ * A signal ignored when the run starts (nohup, a background job) stays
+ * ignored. The signals are blocked in every thread and taken by one thread of ours
  * (sigwait), so nothing runs in a signal handler and no probe has to look at
  * a flag: probes bound themselves by their deadlines, and the run is ended
  * from that thread with _exit(). SIGPIPE is ignored: a peer that hangs up is

@@ -117,10 +117,16 @@ int signals_install(void)
     sigemptyset(&ign.sa_mask);
     if (sigaction(SIGPIPE, &ign, NULL) < 0)
         return -errno;
+    /* A signal ignored when we start (nohup, a shell's background job) stays
+     * ignored, as the one who started us wanted. */
     sigemptyset(&stop_set);
-    sigaddset(&stop_set, SIGTERM);
-    sigaddset(&stop_set, SIGINT);
-    sigaddset(&stop_set, SIGHUP);
+    static const int stops[] = {SIGTERM, SIGINT, SIGHUP};
+    for (size_t i = 0; i < ARRAY_SIZE(stops); i++) {
+        struct sigaction old_action;
+        if (sigaction(stops[i], NULL, &old_action) == 0 && old_action.sa_handler == SIG_IGN)
+            continue;
+        sigaddset(&stop_set, stops[i]);
+    }
     /* Blocked here, so in every thread created after: only ours takes them. */
     sigset_t old;
     int r = pthread_sigmask(SIG_BLOCK, &stop_set, &old);
