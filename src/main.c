@@ -16,6 +16,7 @@
 #include "probe.h"
 #include "remedy.h"
 #include "run.h"
+#include "signals.h"
 #include "state.h"
 
 static int check_config(const checks *c, const strv *settings_errors, const char *settings_insecure)
@@ -153,6 +154,9 @@ int main(int argc, char **argv)
         options_free(&o);
         return ex;
     }
+    /* Before any thread: SIGTERM/SIGINT/SIGHUP stop the run (signals.h). */
+    if (signals_install() < 0)
+        fprintf(stderr, "symbiosis-monit: cannot set up signal handling; a signal will end the run abruptly\n");
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         fprintf(stderr, "symbiosis-monit: cannot initialise libcurl\n");
         options_free(&o);
@@ -279,6 +283,7 @@ int main(int argc, char **argv)
     const formatter *f = formatter_find(o.format);
     bool news = state_record_run(&sf, &c, &ctx.result, &st);
     bool show = !o.quiet || news || state_warning || settings_errors.n > 0 || ctx.result.deadline_hit;
+    signals_commit_begin(); /* a stop signal now waits for the report */
     state_finish(&o, &sf, &ctx.result, show);
     state_free(&sf);
     free(hold);
@@ -292,6 +297,7 @@ int main(int argc, char **argv)
     if (o.prometheus && (r = format_prometheus_file(o.prometheus, &ctx.result)) < 0)
         fprintf(stderr, "symbiosis-monit: cannot write %s: %s\n", o.prometheus, strerror(-r));
     ex = f->exit_status ? f->exit_status(&ctx.result) : ctx.result.exit_status;
+    signals_commit_end();
     lock_release(lock_fd);
     if (ctx.cut) {
         /* Abandoned probe threads may still read the definitions: leave them
