@@ -76,8 +76,10 @@ int bus_open(usec_t timeout, sd_bus **ret_bus, char **ret_err)
 
 void bus_close(sd_bus *bus)
 {
+    /* Not sd_bus_flush_close_unref(): flushing waits without a bound on a bus
+     * that stopped reading. Every call we make has had its answer already. */
     if (bus)
-        sd_bus_flush_close_unref(bus);
+        sd_bus_close_unref(bus);
 }
 
 static int unit_path(sd_bus *bus, const char *unit, char **ret_path, char **ret_err)

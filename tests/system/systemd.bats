@@ -81,6 +81,12 @@ StartLimitBurst=2
 [Service]
 ExecStart=/bin/sleep infinity
 EOF
+    # Its start never ends: the job outlives any restart-timeout.
+    sd_unit hang.service <<'EOF'
+[Service]
+Type=oneshot
+ExecStart=/bin/sleep 300
+EOF
     sd_start
     sd_ctl start smtp.service web.service
     wait_port "$SMTP_PORT"
@@ -267,6 +273,31 @@ EOF
     assert_output_has " * flap: PASSED (restarted flap.service after: unit flap.service: failed (result: start-limit-hit))"
     assert_output_has "> reset the start limit of flap.service"
     [ "$(sd_ctl is-active flap.service)" = active ]
+}
+
+@test "a start job that does not end: the wait is bounded by restart-timeout, and the report says so" {
+    printf 'restart-timeout: 1s\nskip-if-load-above: 0\n' >"$BATS_TEST_TMPDIR/monit.yaml"
+    echo "unit: hang" | def hang
+    local t0=$SECONDS
+    run nmonit "$CHECKS"
+    local took=$((SECONDS - t0))
+    sd_ctl stop hang.service # cancels the start job
+    assert_status 1
+    assert_output_has " * hang: FAILED: unit hang.service: inactive (dead); start of hang.service failed: the job did not finish within 1s"
+    [ "$took" -le 4 ]
+}
+
+@test "an insecure definition: its unit is not touched" {
+    def_smtp
+    chmod 666 "$CHECKS/smtp.yaml"
+    sd_ctl start smtp.service
+    sd_ctl kill -s KILL smtp.service
+    sd_wait_state smtp.service failed
+    run nmonit "$CHECKS"
+    assert_status 1
+    assert_output_has " * smtp: FAILED: insecure: $CHECKS/smtp.yaml is world-writable"
+    [ "$(sd_ctl is-active smtp.service || true)" = failed ]
+    sd_ctl start smtp.service
 }
 
 @test "the package manager's lock held (fcntl, as dpkg takes it): nothing restarted, the reason says why" {
