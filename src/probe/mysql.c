@@ -2,6 +2,7 @@
  * Connector/C, credentials read by the library from a defaults-file (never
  * by us, so secrets stay in the library), bounded by its timeouts. */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -68,6 +69,16 @@ static char *mysql_probe_name(const probe *p)
     return xstrdup("mysql " MARIADB_UNIX_ADDR);
 }
 
+/* strerror() with a lower-case first letter, as reasons read in a sentence. */
+static char *mysql_probe_strerror(int err)
+{
+    char buf[128];
+    char *s = xstrdup(strerror_r(err, buf, sizeof buf));
+    if (s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z'))
+        s[0] = (char)(s[0] - 'A' + 'a');
+    return s;
+}
+
 /* The defaults-file to read, or NULL. Completes the attempt and returns -1
  * when a file given explicitly cannot be used. */
 static int mysql_probe_defaults(probe_run *run, const mysql_cfg *cfg, const char **ret)
@@ -89,8 +100,9 @@ static int mysql_probe_defaults(probe_run *run, const mysql_cfg *cfg, const char
         return 0;
     }
     if (access(cfg->defaults_file, R_OK) < 0) {
-        char buf[128];
-        probe_fail(run, "cannot read defaults-file %s: %s", cfg->defaults_file, strerror_r(errno, buf, sizeof buf));
+        char *e = mysql_probe_strerror(errno);
+        probe_fail(run, "cannot read defaults-file %s: %s", cfg->defaults_file, e);
+        free(e);
         return -1;
     }
     if (geteuid() == 0) {
@@ -127,13 +139,96 @@ static char *mysql_probe_reason(MYSQL *m)
             return r;
         }
         if (end == s + n - 1 && end > open + 1 && err > 0 && err < 4096) {
-            char buf[128];
-            char *r = xasprintf("%.*s: %s", (int)(open - s - 1), s, strerror_r((int)err, buf, sizeof buf));
+            char *msg = mysql_probe_strerror((int)err);
+            char *r = xasprintf("%.*s: %s", (int)(open - s - 1), s, msg);
+            free(msg);
             free(s);
             return r;
         }
     }
     return s;
+}
+
+/* Waits for what the library asked for (MYSQL_WAIT_* in status) until the
+ * deadline. Returns the events to hand to the *_cont call, 0 at the deadline,
+ * or -errno. */
+static int mysql_probe_wait(MYSQL *m, int status, usec_t deadline)
+{
+    struct pollfd pfd = {.fd = mysql_get_socket(m)};
+    if (status & MYSQL_WAIT_READ)
+        pfd.events |= POLLIN;
+    if (status & MYSQL_WAIT_WRITE)
+        pfd.events |= POLLOUT;
+    if (status & MYSQL_WAIT_EXCEPT)
+        pfd.events |= POLLPRI;
+    for (;;) {
+        usec_t now = now_mono();
+        if (now >= deadline)
+            return 0;
+        usec_t wait = deadline - now;
+        bool own_timeout = false;
+        if (status & MYSQL_WAIT_TIMEOUT) {
+            usec_t t = (usec_t)mysql_get_timeout_value_ms(m) * USEC_PER_MSEC;
+            if (t < wait) {
+                wait = t;
+                own_timeout = true;
+            }
+        }
+        int r = poll(&pfd, 1, (int)((wait + 999) / 1000));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -errno;
+        if (r == 0) {
+            if (own_timeout)
+                return MYSQL_WAIT_TIMEOUT;
+            continue; /* the deadline is checked above */
+        }
+        int ev = 0;
+        if (pfd.revents & (POLLIN | POLLHUP | POLLERR))
+            ev |= MYSQL_WAIT_READ;
+        if (pfd.revents & (POLLOUT | POLLERR))
+            ev |= MYSQL_WAIT_WRITE;
+        if (pfd.revents & POLLPRI)
+            ev |= MYSQL_WAIT_EXCEPT;
+        return ev;
+    }
+}
+
+/* Drives one non-blocking operation (connect or ping) to its end by the
+ * deadline: status is what its *_start returned, cont() resumes it. Returns
+ * true when it ended (its result is in the caller's variable), false at the
+ * deadline or on a poll error (the attempt is then completed). */
+typedef int (*mysql_probe_cont_fn)(MYSQL *m, void *ret, int events);
+
+static bool mysql_probe_drive(probe_run *run, MYSQL *m, int status, mysql_probe_cont_fn cont, void *ret,
+                              const char *doing)
+{
+    while (status) {
+        int ev = mysql_probe_wait(m, status, run->deadline);
+        if (ev == 0) {
+            probe_timeout(run, doing);
+            return false;
+        }
+        if (ev < 0) {
+            char *e = mysql_probe_strerror(-ev);
+            probe_fail(run, "cannot wait for the server: %s", e);
+            free(e);
+            return false;
+        }
+        status = cont(m, ret, ev);
+    }
+    return true;
+}
+
+static int mysql_probe_connect_cont(MYSQL *m, void *ret, int events)
+{
+    return mysql_real_connect_cont((MYSQL **)ret, m, events);
+}
+
+static int mysql_probe_ping_cont(MYSQL *m, void *ret, int events)
+{
+    return mysql_ping_cont((int *)ret, m, events);
 }
 
 static void mysql_probe_run(probe_run *run)
@@ -148,11 +243,6 @@ static void mysql_probe_run(probe_run *run)
         probe_timeout(run, NULL);
         return;
     }
-    /* The library counts in whole seconds: stay within the deadline (the
-     * scheduler abandons a probe stuck past the run deadline anyway). */
-    unsigned secs = (unsigned)(left / USEC_PER_SEC);
-    if (secs < 1)
-        secs = 1;
     if (mysql_thread_init() != 0) {
         probe_fail(run, "cannot initialise the MariaDB client library for this thread");
         return;
@@ -163,9 +253,12 @@ static void mysql_probe_run(probe_run *run)
         mysql_thread_end();
         return;
     }
+    /* The library's own timeouts count whole seconds; the deadline is kept
+     * by driving its non-blocking interface with poll() here. */
+    unsigned secs = (unsigned)((left + USEC_PER_SEC - 1) / USEC_PER_SEC);
     unsigned protocol = cfg->socket ? MYSQL_PROTOCOL_SOCKET : (p->host || p->port) ? MYSQL_PROTOCOL_TCP : 0;
-    int bad = mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &secs) | mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &secs) |
-              mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &secs);
+    int bad = mysql_optionsv(m, MYSQL_OPT_NONBLOCK, 0) | mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &secs) |
+              mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &secs) | mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &secs);
     if (protocol)
         bad |= mysql_optionsv(m, MYSQL_OPT_PROTOCOL, &protocol);
     if (defaults)
@@ -177,22 +270,23 @@ static void mysql_probe_run(probe_run *run)
     }
     const char *host = cfg->socket ? "localhost" : p->host || p->port ? probe_host(p) : NULL;
     unsigned port = cfg->socket ? 0 : (unsigned)(p->host || p->port ? probe_port(p) : 0);
-    if (!mysql_real_connect(m, host, NULL, NULL, NULL, port, cfg->socket, 0)) {
-        if (now_mono() >= run->deadline - 10 * USEC_PER_MSEC) {
-            probe_timeout(run, "logging in");
-        } else {
-            char *why = mysql_probe_reason(m);
-            probe_fail(run, "%s", why);
-            free(why);
-        }
+    MYSQL *connected = NULL;
+    int status = mysql_real_connect_start(&connected, m, host, NULL, NULL, NULL, port, cfg->socket, 0);
+    if (!mysql_probe_drive(run, m, status, mysql_probe_connect_cont, &connected, "logging in"))
+        goto out;
+    if (!connected) {
+        char *why = mysql_probe_reason(m);
+        probe_fail(run, "%s", why);
+        free(why);
         goto out;
     }
-    if (mysql_ping(m) != 0) {
+    int pinged = 0;
+    status = mysql_ping_start(&pinged, m);
+    if (!mysql_probe_drive(run, m, status, mysql_probe_ping_cont, &pinged, "waiting for the answer to a ping"))
+        goto out;
+    if (pinged != 0) {
         char *why = mysql_probe_reason(m);
-        if (now_mono() >= run->deadline - 10 * USEC_PER_MSEC)
-            probe_timeout(run, "waiting for the answer to a ping");
-        else
-            probe_fail(run, "ping failed: %s", why);
+        probe_fail(run, "ping failed: %s", why);
         free(why);
         goto out;
     }

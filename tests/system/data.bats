@@ -415,9 +415,9 @@ probes:
 EOF
     run monit -n -v "$CHECKS"
     assert_status 1
-    assert_output_has "nofile: failed, cannot read defaults-file $S/nowhere.cnf: No such file or directory"
-    assert_output_has "nosock: failed, can't connect to local server through socket '$S/nosuch.sock': No such file or directory"
-    assert_output_has "refused: failed, can't connect to server on '127.0.0.1'"
+    assert_output_has "nofile: failed, cannot read defaults-file $S/nowhere.cnf: no such file or directory"
+    assert_output_has "nosock: failed, can't connect to local server through socket '$S/nosuch.sock': no such file or directory"
+    assert_output_has "refused: failed, can't connect to server on '127.0.0.1': connection refused"
 }
 
 @test "mysql: a server that stalls times out in time; one that closes fails" {
@@ -614,6 +614,32 @@ EOF
     run monit -n "$CHECKS"
     assert_status 1
     assert_output_has "patroni: timed out after 1s"
+}
+
+@test "every kind under valgrind: no leak, no invalid access" {
+    echo '{"serfHealth": {"CheckID": "serfHealth", "Status": "passing", "Output": "alive"}}' >"$S/consul.json"
+    echo '{"role": "primary", "state": "running"}' >"$S/patroni.json"
+    cat <<EOF | def svc
+probes:
+  - { type: mysql, socket: $S/my/mysqld.sock, defaults-file: $S/good.cnf, timeout: 20s }
+  - { type: mysql, host: 127.0.0.1, port: $P_MYSQL, defaults-file: $S/bad.cnf, timeout: 20s, retries: 0 }
+  - { type: pgsql, host: 127.0.0.1, port: $P_PG, timeout: 20s }
+  - { type: ldap, url: 'ldap://127.0.0.1:$P_LDAP/', timeout: 20s }
+  - { type: http, url: 'https://localhost:$P_SOON/', body: nginx, cert-warn-days: 5, timeout: 20s }
+  - { type: consul, url: 'http://127.0.0.1:$P_CONSUL', timeout: 20s }
+  - { type: patroni, url: 'http://127.0.0.1:$P_PATRONI', role: replica, timeout: 20s }
+  - { type: mysql, host: 127.0.0.1, port: $P_SILENT, defaults-file: $S/good.cnf, timeout: 1s }
+EOF
+    run monit_valgrind -n -v "$CHECKS"
+    assert_status 1 # the bad credentials, the replica and the stall; 97 would be valgrind's
+    assert_output_has "mysql $S/my/mysqld.sock: ok, logged in as monit"
+    assert_output_has "access denied for user 'monit'@'127.0.0.1'"
+    assert_output_has "pgsql 127.0.0.1:$P_PG: ok"
+    assert_output_has "ldap://127.0.0.1:$P_LDAP/: ok"
+    assert_output_has "https://localhost:$P_SOON/: warning, certificate expires in 1 day"
+    assert_output_has "consul: ok, 1 check passing"
+    assert_output_has "patroni replica: failed, not replica"
+    assert_output_has "timed out after 1s logging in"
 }
 
 # ---------------------------------------------------------------- last: stops PostgreSQL
