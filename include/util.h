@@ -77,7 +77,8 @@ char *strerror_lower(int err);
 /* Levenshtein distance, for "did you mean". */
 size_t edit_distance(const char *a, const char *b);
 
-/* Read a small text file (at most max bytes) into a NUL-terminated string. */
+/* Read a small text file (at most max bytes) into a NUL-terminated string.
+ * -EFBIG when larger; -EINVAL when it is not a regular file (a FIFO), -EISDIR. */
 int read_small_file(const char *path, size_t max, char **ret);
 
 bool startswith(const char *s, const char *prefix);

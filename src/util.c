@@ -255,9 +255,17 @@ size_t edit_distance(const char *a, const char *b)
 
 int read_small_file(const char *path, size_t max, char **ret)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: a FIFO at path (a planted pidfile) must not hang the run
+     * in open() or read(); only regular files are read. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return -errno;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        int r = fstat(fd, &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+        close(fd);
+        return r;
+    }
     strbuf b = {0};
     char buf[4096];
     for (;;) {

@@ -286,3 +286,14 @@ EOF
     assert_status 1
     [ "$(printf '%s\n' "$output" | grep -cE '^     - .*: failed')" -eq 11 ] || { echo "$output"; false; }
 }
+
+@test "a FIFO planted as a pidfile or a definition: refused at once, no hang" {
+    mkfifo "$BATS_TEST_TMPDIR/daemon.pid"
+    printf 'pidfile: %s\n' "$BATS_TEST_TMPDIR/daemon.pid" | def planted
+    mkfifo "$CHECKS/fifo.yaml"
+    measured "$CHECKS"
+    assert_status 1
+    assert_output_has " * planted: FAILED: pidfile $BATS_TEST_TMPDIR/daemon.pid: cannot read: invalid argument"
+    assert_output_has " * fifo: FAILED: fifo.yaml:1:1: cannot read"
+    within 2
+}
