@@ -59,8 +59,11 @@ static char *fetch_lower_first(const char *s)
     return r;
 }
 
-static void fetch_fail(probe_run *run, CURL *h, CURLcode rc, const char *errbuf)
+static void fetch_fail(probe_run *run, CURL *h, CURLcode rc, char *errbuf)
 {
+    size_t n = strlen(errbuf);
+    while (n > 0 && (errbuf[n - 1] == ' ' || errbuf[n - 1] == '\n'))
+        errbuf[--n] = '\0';
     const char *msg = errbuf[0] ? errbuf : curl_easy_strerror(rc);
     long os_errno = 0;
     if (curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno) != CURLE_OK)

@@ -11,7 +11,7 @@ load "$TOP/tests/lib/common"
 
 # Ports.
 P_TLS=22001 P_SOON=22002 P_OLD=22003 P_PLAIN=22004
-P_MYSQL=22010 P_PG=22020 P_LDAP=22030 P_CONSUL=22040 P_PATRONI=22050
+P_MYSQL=22010 P_PG=22020 P_LDAP=22030 P_LDAPS=22031 P_CONSUL=22040 P_PATRONI=22050
 P_SILENT=22060 P_CLOSE=22061 P_BANNER=22062 P_NOTHING=22099
 SECRET='Sw0rdfish-n0t-in-any-0utput'
 
@@ -113,6 +113,8 @@ pidfile $S/slapd.pid
 argsfile $S/slapd.args
 modulepath /usr/lib/ldap
 moduleload back_mdb
+TLSCertificateFile $S/soon.crt
+TLSCertificateKeyFile $S/soon.key
 database mdb
 maxsize 10485760
 suffix "dc=example,dc=com"
@@ -120,7 +122,7 @@ rootdn "cn=admin,dc=example,dc=com"
 rootpw not-used
 directory $S/ldapdb
 EOC
-    bg slapd slapd -d 0 -f "$S/slapd.conf" -h "ldap://127.0.0.1:$P_LDAP/"
+    bg slapd slapd -d 0 -f "$S/slapd.conf" -h "ldap://127.0.0.1:$P_LDAP/ ldaps://127.0.0.1:$P_LDAPS/"
 
     # --- Mocks (see the top of the file) and hostile servers.
     echo '{}' >"$S/consul.json"
@@ -132,7 +134,7 @@ EOC
     fake banner $P_BANNER
 
     local p
-    for p in $P_TLS $P_SOON $P_OLD $P_PLAIN $P_MYSQL $P_PG $P_LDAP $P_CONSUL $P_PATRONI $P_SILENT $P_CLOSE $P_BANNER; do
+    for p in $P_TLS $P_SOON $P_OLD $P_PLAIN $P_MYSQL $P_PG $P_LDAP $P_LDAPS $P_CONSUL $P_PATRONI $P_SILENT $P_CLOSE $P_BANNER; do
         wait_port $p 30
     done
     wait_file "$S/my/mysqld.sock"
@@ -502,6 +504,22 @@ EOF
     assert_output_has "stall: failed, timed out after 1s"
     assert_output_has "close: failed, "
     assert_output_has "refused: failed, connection refused"
+}
+
+@test "ldap: ldaps with the certificate checks every TLS kind has" {
+    cat <<EOF | def svc
+probes:
+  - { type: ldap, url: 'ldaps://localhost:$P_LDAPS/', cert-days: 3, name: days }
+  - { type: ldap, url: 'ldaps://localhost:$P_LDAPS/', cert-warn-days: 3, name: warn }
+  - { type: ldap, url: 'ldaps://localhost:$P_LDAPS/', verify: true, name: verify }
+  - { type: ldap, url: 'ldaps://127.0.0.1:$P_LDAP/', name: plain-on-tls }
+EOF
+    run monit -n -v "$CHECKS"
+    assert_status 1
+    assert_output_has "days: failed, certificate expires in 1 day"
+    assert_output_has "warn: warning, certificate expires in 1 day"
+    assert_output_has "verify: failed, certificate verification failed: SSL certificate problem: self-signed certificate"
+    assert_output_has "plain-on-tls: failed, TLS handshake failed: "
 }
 
 # ---------------------------------------------------------------- consul (mocked: not packaged)
