@@ -57,11 +57,13 @@ setup_file() {
     make_cert "$S" soon 2
     cert_dated "$S" old 20200101000000Z 20200201000000Z
     mkdir -p "$S/nginx-tmp"
+    seq -f 'line %.0f' 1 300000 >"$S/big.txt" # 2.7 MB
     local tls_site='
         location = / { return 200 "hello from nginx\nsecond line\n"; }
         location = /teapot { return 418 "short and stout\n"; }
         location = /broken { return 503 "down\n"; }
         location = /moved { return 301 /; }
+        location = /big { default_type text/plain; alias '"$S"'/big.txt; }
         location = /method {
             if ($request_method = POST) { return 201 "created by POST\n"; }
             if ($request_method = PUT) { return 204; }
@@ -320,6 +322,18 @@ EOF
     assert_output_matches "close: failed, the server (closed the connection without answering|reset the connection)"
     assert_output_has "refused: failed, connection refused"
     assert_output_has "not-http: failed, not an HTTP answer"
+}
+
+@test "http: a large body is read only up to 64 KiB" {
+    cat <<EOF | def svc
+probes:
+  - { type: http, url: 'http://127.0.0.1:$P_PLAIN/big', body: '^line 5000$', name: early }
+  - { type: http, url: 'http://127.0.0.1:$P_PLAIN/big', body: '^line 299999$', name: late }
+EOF
+    run monit -n -v "$CHECKS"
+    assert_status 1
+    assert_output_has "early: ok, status 200"
+    assert_output_has "late: failed, status 200, but no body line matched \"^line 299999\$\" in the first 64 KiB"
 }
 
 @test "http: bad keys name file, line and column" {
