@@ -14,13 +14,31 @@
 int lock_acquire(const char *path, int *ret_fd, pid_t *ret_holder)
 {
     int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
-    if (fd < 0)
-        return -errno;
+    if (fd < 0) {
+        /* In a sticky directory the kernel may say EACCES for another
+         * user's link or file (protected_symlinks, protected_regular):
+         * name the real reason. */
+        int r = -errno;
+        struct stat lst;
+        if (r == -EACCES && lstat(path, &lst) == 0)
+            r = S_ISLNK(lst.st_mode) ? -ELOOP : lst.st_uid != geteuid() ? -EPERM : r;
+        return r;
+    }
     struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        int r = errno ? -errno : -EINVAL;
+    if (fstat(fd, &st) < 0) {
+        int r = -errno;
         close(fd);
-        return S_ISREG(st.st_mode) ? r : -EINVAL;
+        return r;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return -EINVAL;
+    }
+    /* /run/lock is world-writable: a file another user planted there is
+     * theirs to hold locked forever or to read our PID from. Refuse it. */
+    if (st.st_uid != geteuid()) {
+        close(fd);
+        return -EPERM;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
         int r = -errno;

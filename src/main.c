@@ -238,6 +238,12 @@ int main(int argc, char **argv)
         ex = EXIT_USAGE;
         goto out_checks;
     }
+    if (r == -EPERM || r == -EINVAL) {
+        fprintf(stderr, "symbiosis-monit: lock file %s %s; refusing to use it\n", o.lock,
+                r == -EPERM ? "belongs to another user" : "is not a regular file");
+        ex = EXIT_USAGE;
+        goto out_checks;
+    }
     if (r < 0) {
         fprintf(stderr, "symbiosis-monit: cannot open lock file %s: %s\n", o.lock, strerror(-r));
         ex = EXIT_USAGE;
