@@ -97,6 +97,20 @@ static void fetch_fail(probe_run *run, CURL *h, CURLcode rc, char *errbuf)
             return;
         }
         break;
+    case CURLE_LDAP_SEARCH_FAILED:
+    case CURLE_LDAP_CANNOT_BIND: {
+        /* "LDAP remote: search failed No such object" -> "search failed: no such object" */
+        const char *m = startswith(msg, "LDAP remote: ") ? msg + strlen("LDAP remote: ") : msg;
+        const char *what = rc == CURLE_LDAP_SEARCH_FAILED ? "search failed" : "bind failed";
+        if (startswith(m, what))
+            m += strlen(what);
+        while (*m == ' ' || *m == ':')
+            m++;
+        char *rest = fetch_lower_first(m);
+        probe_fail(run, "LDAP %s%s%s", what, *rest ? ": " : "", rest);
+        free(rest);
+        return;
+    }
     case CURLE_GOT_NOTHING:
         probe_fail(run, "the server closed the connection without answering");
         return;

@@ -514,7 +514,7 @@ EOF
     run monit -n -v "$CHECKS"
     assert_status 1
     [ $((SECONDS - t0)) -le 4 ] || { echo "took $((SECONDS - t0))s"; false; }
-    assert_output_has "nobase: failed, "
+    assert_output_has "nobase: failed, LDAP search failed: no such object"
     assert_output_has "stall: failed, timed out after 1s"
     assert_output_has "close: failed, "
     assert_output_has "refused: failed, connection refused"
