@@ -102,10 +102,15 @@ static char *http_name(const probe *p)
     return xstrdup(((const http_cfg *)p->cfg)->url);
 }
 
+/* Whether a line of body (CR LF removed, first 4 KiB) matches; body is cut
+ * into lines in place. Empty lines count, so "^$" can match. */
 static bool body_matches(const http_cfg *cfg, char *body)
 {
-    char *save = NULL;
-    for (char *line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    for (char *line = body; line;) {
+        char *nl = strchr(line, '\n');
+        char *next = nl ? nl + 1 : NULL;
+        if (nl)
+            *nl = '\0';
         size_t l = strlen(line);
         if (l && line[l - 1] == '\r')
             line[--l] = '\0';
@@ -113,6 +118,7 @@ static bool body_matches(const http_cfg *cfg, char *body)
             line[NET_LINE_MAX] = '\0';
         if (regexec(&cfg->body.re, line, 0, NULL, 0) == 0)
             return true;
+        line = next && *next ? next : NULL;
     }
     return false;
 }
