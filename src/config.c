@@ -137,6 +137,11 @@ int settings_load(settings *s, const char *path, bool must_exist, strv *errs)
             if (cfg.load_set && cfg.load < 0)
                 conf_error(&c, conf_map_get(&c, root, "skip-if-load-above"),
                            "skip-if-load-above must not be negative");
+            /* 0 would fail every probe at once ("timed out after 0s"). */
+            if (cfg.s.timeout <= 0)
+                conf_error(&c, conf_map_get(&c, root, "timeout"), "timeout must be more than 0");
+            if (cfg.s.deadline <= 0)
+                conf_error(&c, conf_map_get(&c, root, "deadline"), "deadline must be more than 0");
             if (errs->n == before) {
                 *s = cfg.s;
                 s->restart_limit_count = cfg.rl.count;
