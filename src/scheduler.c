@@ -7,6 +7,8 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "fdlimit.h"
+
 #define GRACE (500 * USEC_PER_MSEC)
 
 typedef struct pool {
@@ -90,6 +92,7 @@ size_t sched_run(sched_job *jobs, size_t n, int parallel, usec_t run_deadline, s
     size_t want = parallel > 0 ? (size_t)parallel : 1;
     if (want > n)
         want = n;
+    want = fdlimit_parallel(want); /* within RLIMIT_NOFILE: see fdlimit.h */
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 256 * 1024);

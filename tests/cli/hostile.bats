@@ -297,3 +297,19 @@ EOF
     assert_output_has " * fifo: FAILED: fifo.yaml:1:1: cannot read"
     within 2
 }
+
+@test "a low file-descriptor limit and a large parallel: probes wait their turn, none fails for want of descriptors" {
+    # Cron starts jobs with 1024 descriptors; 128 here with parallel 250
+    # and 200 probes: without a cap, dozens failed at once ("cannot resolve
+    # localhost: System error", that is EMFILE).
+    printf 'skip-if-load-above: 0\nparallel: 250\n' >"$BATS_TEST_TMPDIR/monit.yaml"
+    {
+        echo "probes:"
+        for p in $(seq 1 200); do echo "  - { type: tcp, port: 26008, expect: '^220', name: p$p, timeout: 300ms }"; done
+    } | def many
+    run bash -c 'ulimit -Sn 128 -Hn 128 && exec "$@"' sh "$MONIT" --lock "$BATS_TEST_TMPDIR/lock" \
+        --state "$BATS_TEST_TMPDIR/state" -C "$BATS_TEST_TMPDIR/monit.yaml" -v "$CHECKS"
+    assert_status 1
+    [ "$(printf '%s\n' "$output" | grep -c 'failed, timed out after 300ms while waiting for the banner')" -eq 200 ] ||
+        { printf '%s\n' "$output" | grep -v 'timed out' | head; false; }
+}
