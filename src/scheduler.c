@@ -98,11 +98,17 @@ size_t sched_run(sched_job *jobs, size_t n, int parallel, usec_t run_deadline, s
     pthread_attr_setstacksize(&attr, 256 * 1024);
     pthread_t *threads = xcalloc(want, sizeof *threads);
     size_t started_threads = 0;
+    /* Workers take jobs as soon as they exist (the lock is not held while
+     * creating them), and no more are started once every job is taken: a
+     * batch of quick probes does not pay for `parallel` threads. */
     pthread_mutex_lock(&p->lock);
-    for (size_t i = 0; i < want; i++) {
+    for (size_t i = 0; i < want && (i == 0 || p->next < n); i++) {
         p->refs++;
         p->workers_alive++;
-        if (pthread_create(&threads[i], &attr, worker, p) != 0) {
+        pthread_mutex_unlock(&p->lock);
+        int created = pthread_create(&threads[i], &attr, worker, p);
+        pthread_mutex_lock(&p->lock);
+        if (created != 0) {
             p->refs--;
             p->workers_alive--;
             if (p->workers_alive == 0 && i == 0) {

@@ -5,7 +5,9 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 
@@ -22,49 +24,101 @@ static char *proc_read(pid_t pid, const char *what, size_t max)
     return s;
 }
 
+/* The start of /proc/PID/WHAT in one read(): a scan makes three of these per
+ * process, and on a busy host the system calls are most of its cost. Returns
+ * the bytes read or -1. */
+static ssize_t proc_read_head(pid_t pid, const char *what, char *buf, size_t size)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, what);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return -1;
+    ssize_t n;
+    do
+        n = read(fd, buf, size);
+    while (n < 0 && errno == EINTR);
+    close(fd);
+    return n;
+}
+
 static const char *base_name(const char *s)
 {
     const char *b = strrchr(s, '/');
     return b ? b + 1 : s;
 }
 
+/* What a program is known by: comm, the base name of its executable, the base
+ * name of its argv[0] (each NULL where unreadable). */
+typedef struct proc_info {
+    pid_t pid;
+    char *comm, *exe, *arg0;
+} proc_info;
+
+static void proc_info_clear(proc_info *pi)
+{
+    free(pi->comm);
+    free(pi->exe);
+    free(pi->arg0);
+    *pi = (proc_info){0};
+}
+
+static void proc_info_read(pid_t pid, proc_info *ret)
+{
+    *ret = (proc_info){.pid = pid};
+    char buf[4096];
+    ssize_t n = proc_read_head(pid, "comm", buf, 257);
+    if (n >= 0 && n <= 256) {
+        ret->comm = xstrndup(buf, (size_t)n);
+        ret->comm[strcspn(ret->comm, "\n")] = '\0';
+    }
+    char path[64], exe[PATH_MAX];
+    snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+    n = readlink(path, exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *del = strstr(exe, " (deleted)");
+        if (del)
+            *del = '\0';
+        ret->exe = xstrdup(base_name(exe));
+    }
+    /* argv[0] ends at the first NUL; some daemons rewrite it with spaces. */
+    n = proc_read_head(pid, "cmdline", buf, sizeof buf);
+    size_t len = 0;
+    while (n > 0 && len < (size_t)n && buf[len] != '\0' && buf[len] != ' ' && buf[len] != ':')
+        len++;
+    char *arg0 = NULL;
+    if (n > 0 && len == sizeof buf) {
+        /* A longer argv[0] than one read gave: read it all. */
+        arg0 = proc_read(pid, "cmdline", 64 * 1024);
+        if (arg0)
+            arg0[strcspn(arg0, " :")] = '\0';
+    } else if (n > 0)
+        arg0 = xstrndup(buf, len);
+    if (arg0 && *arg0)
+        ret->arg0 = xstrdup(base_name(arg0));
+    free(arg0);
+}
+
+static bool proc_info_is(const proc_info *pi, const char *name)
+{
+    /* comm is cut at 15 characters. */
+    if (pi->comm && (!strcmp(pi->comm, name) || (strlen(pi->comm) == 15 && !strncmp(pi->comm, name, 15))))
+        return true;
+    return (pi->exe && !strcmp(pi->exe, name)) || (pi->arg0 && !strcmp(pi->arg0, name));
+}
+
 /* Whether pid runs program name. Sets *ret_comm to its comm for messages. */
 static bool process_is(pid_t pid, const char *name, char **ret_comm)
 {
-    bool match = false;
-    char *comm = proc_read(pid, "comm", 256);
-    if (comm) {
-        comm[strcspn(comm, "\n")] = '\0';
-        /* comm is cut at 15 characters. */
-        if (!strcmp(comm, name) || (strlen(comm) == 15 && !strncmp(comm, name, 15)))
-            match = true;
+    proc_info pi;
+    proc_info_read(pid, &pi);
+    bool match = proc_info_is(&pi, name);
+    if (ret_comm) {
+        *ret_comm = pi.comm;
+        pi.comm = NULL;
     }
-    if (!match) {
-        char path[64], exe[PATH_MAX];
-        snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
-        ssize_t n = readlink(path, exe, sizeof exe - 1);
-        if (n > 0) {
-            exe[n] = '\0';
-            char *del = strstr(exe, " (deleted)");
-            if (del)
-                *del = '\0';
-            match = !strcmp(base_name(exe), name);
-        }
-    }
-    if (!match) {
-        char *cmdline = proc_read(pid, "cmdline", 64 * 1024);
-        if (cmdline) {
-            /* argv[0] ends at the first NUL; some daemons rewrite it with spaces. */
-            char *arg0 = cmdline;
-            arg0[strcspn(arg0, " :")] = '\0';
-            match = *arg0 && !strcmp(base_name(arg0), name);
-            free(cmdline);
-        }
-    }
-    if (ret_comm)
-        *ret_comm = comm;
-    else
-        free(comm);
+    proc_info_clear(&pi);
     return match;
 }
 
@@ -125,31 +179,66 @@ static void check_pidfile(probe_run *run, const service *s)
     probe_ok(run, "PID %ld is running", pid);
 }
 
-static void check_process(probe_run *run, const service *s)
+/* One look at /proc, shared by the process probes that run at the same time:
+ * each scan reads three files per process, which is most of a run's system
+ * time on a busy host. A probe uses the last scan only if it ended after the
+ * probe began (it waited for that scan on the lock), so a probe after a
+ * restart always looks again. The last scan is kept until the next one. */
+static struct {
+    pthread_mutex_t lock;
+    proc_info *v;
+    size_t n;
+    usec_t ended; /* monotonic; 0: none yet */
+} proc_scan = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* Called with proc_scan.lock held. */
+static int proc_scan_refresh(void)
 {
     DIR *d = opendir("/proc");
-    if (!d) {
-        char *e = strerror_lower(errno);
-        probe_fail(run, "cannot read /proc: %s", e);
-        free(e);
-        return;
-    }
+    if (!d)
+        return -errno;
+    for (size_t i = 0; i < proc_scan.n; i++)
+        proc_info_clear(&proc_scan.v[i]);
+    proc_scan.n = 0;
+    size_t cap = 0;
     struct dirent *de;
-    long found = 0;
-    size_t count = 0;
     while ((de = readdir(d))) {
         char *end;
         long pid = strtol(de->d_name, &end, 10);
-        if (*end || pid <= 0)
+        if (*end || pid <= 0 || pid > INT_MAX)
             continue;
-        if (process_is((pid_t)pid, s->process, NULL) && pid_alive((pid_t)pid)) {
+        if (proc_scan.n == cap) {
+            cap = cap ? 2 * cap : 256;
+            proc_scan.v = xrealloc(proc_scan.v, cap * sizeof *proc_scan.v);
+        }
+        proc_info_read((pid_t)pid, &proc_scan.v[proc_scan.n++]);
+    }
+    closedir(d);
+    proc_scan.ended = now_mono();
+    return 0;
+}
+
+static void check_process(probe_run *run, const service *s)
+{
+    usec_t began = now_mono();
+    long found = 0;
+    size_t count = 0;
+    pthread_mutex_lock(&proc_scan.lock);
+    int r = proc_scan.ended >= began && proc_scan.ended ? 0 : proc_scan_refresh();
+    for (size_t i = 0; r == 0 && i < proc_scan.n; i++) {
+        const proc_info *pi = &proc_scan.v[i];
+        if (proc_info_is(pi, s->process) && pid_alive(pi->pid)) {
             if (!found)
-                found = pid;
+                found = pi->pid;
             count++;
         }
     }
-    closedir(d);
-    if (!found)
+    pthread_mutex_unlock(&proc_scan.lock);
+    if (r < 0) {
+        char *e = strerror_lower(-r);
+        probe_fail(run, "cannot read /proc: %s", e);
+        free(e);
+    } else if (!found)
         probe_fail(run, "no such process is running");
     else
         probe_ok(run, "%zu running (PID %ld)", count, found);
