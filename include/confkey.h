@@ -33,7 +33,7 @@ typedef enum conf_type {
 
 typedef struct conf_regex {
     char *source;
-    regex_t re;
+    const regex_t *re; /* shared by every conf_regex of the same source */
     bool compiled;
 } conf_regex;
 

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <math.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <string.h>
 
 /* msg with control characters escaped (\n, \r, \t, \xNN): a key or value
@@ -313,12 +314,72 @@ int conf_get_double(conf_ctx *c, yaml_node_t *node, double *ret)
     return -1;
 }
 
+/* Compiled expressions are shared by source: regexec() keeps a cache of DFA
+ * states in each regex_t (some KiB once used), so a thousand probes that all
+ * expect "^220" would otherwise hold a thousand copies. regexec() is
+ * thread-safe on a shared regex_t. */
+typedef struct regex_entry {
+    char *source;
+    regex_t re;
+    size_t refs;
+    struct regex_entry *next;
+} regex_entry;
+
+static pthread_mutex_t regex_lock = PTHREAD_MUTEX_INITIALIZER;
+static regex_entry *regex_entries;
+
+/* A compiled src (a new reference), or NULL with regcomp's message in msg. */
+static const regex_t *regex_acquire(const char *src, char *msg, size_t msg_size)
+{
+    pthread_mutex_lock(&regex_lock);
+    regex_entry *e = regex_entries;
+    while (e && strcmp(e->source, src))
+        e = e->next;
+    if (e)
+        e->refs++;
+    else {
+        e = xcalloc(1, sizeof *e);
+        int r = regcomp(&e->re, src, REG_EXTENDED | REG_NOSUB);
+        if (r != 0) {
+            regerror(r, &e->re, msg, msg_size);
+            free(e);
+            e = NULL;
+        } else {
+            e->source = xstrdup(src);
+            e->refs = 1;
+            e->next = regex_entries;
+            regex_entries = e;
+        }
+    }
+    pthread_mutex_unlock(&regex_lock);
+    return e ? &e->re : NULL;
+}
+
+static void regex_release(const regex_t *re)
+{
+    pthread_mutex_lock(&regex_lock);
+    for (regex_entry **p = &regex_entries; *p; p = &(*p)->next) {
+        regex_entry *e = *p;
+        if (&e->re != re)
+            continue;
+        if (--e->refs == 0) {
+            *p = e->next;
+            regfree(&e->re);
+            free(e->source);
+            free(e);
+        }
+        break;
+    }
+    pthread_mutex_unlock(&regex_lock);
+}
+
 void conf_regex_free(conf_regex *r)
 {
     if (r->compiled)
-        regfree(&r->re);
+        regex_release(r->re);
     free(r->source);
     r->source = NULL;
+    r->re = NULL;
     r->compiled = false;
 }
 
@@ -328,15 +389,15 @@ int conf_get_regex(conf_ctx *c, yaml_node_t *node, conf_regex *ret)
     if (conf_get_string(c, node, &src) < 0)
         return -1;
     conf_regex_free(ret);
-    int r = regcomp(&ret->re, src, REG_EXTENDED | REG_NOSUB);
-    if (r != 0) {
-        char msg[256];
-        regerror(r, &ret->re, msg, sizeof msg);
+    char msg[256];
+    const regex_t *re = regex_acquire(src, msg, sizeof msg);
+    if (!re) {
         conf_error(c, node, "bad regular expression '%s': %s", src, msg);
         free(src);
         return -1;
     }
     ret->source = src;
+    ret->re = re;
     ret->compiled = true;
     return 0;
 }

@@ -144,7 +144,7 @@ int dialogue_run(probe_run *run, conn *c, const dialogue *d)
             }
         } else {
             const char *what = i == 0 ? "banner" : "reply";
-            if (conn_expect(run, c, &s->expect.re, s->expect.source, what) < 0)
+            if (conn_expect(run, c, s->expect.re, s->expect.source, what) < 0)
                 return -1;
         }
     }

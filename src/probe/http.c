@@ -116,7 +116,7 @@ static bool body_matches(const http_cfg *cfg, char *body)
             line[--l] = '\0';
         if (l > NET_LINE_MAX)
             line[NET_LINE_MAX] = '\0';
-        if (regexec(&cfg->body.re, line, 0, NULL, 0) == 0)
+        if (regexec(cfg->body.re, line, 0, NULL, 0) == 0)
             return true;
         line = next && *next ? next : NULL;
     }
