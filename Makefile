@@ -129,5 +129,10 @@ fuzz: fuzz-build
 demo: $(BIN)
 	@bash demo/demo.sh $(abspath $(BIN))
 
+# Figures against monitoring-plugins and monit on loopback servers; not a
+# test. See bench/README.md; BENCH_ARGS="--runs 9 --scenarios healthy".
+bench: $(BIN)
+	@/usr/bin/python3 bench/bench.py --bin $(abspath $(BIN)) $(BENCH_ARGS)
+
 clean:
 	rm -rf $(O)
