@@ -1,6 +1,7 @@
 /* disk.c: the `disk` probe: used space and inodes of the filesystem holding a
  * path, against warning and critical thresholds (statvfs, as df computes them). */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/statvfs.h>
 
@@ -84,12 +85,99 @@ static void disk_grade(strv *crits, strv *warns, const char *what, double used, 
         strv_push(warns, xasprintf("%s %.1f%% used, warning at %g%%", what, used, warn));
 }
 
+/* statvfs() on a hung network filesystem (NFS, CIFS, an automount whose
+ * daemon is gone) blocks without bound: it runs in a thread of its own that
+ * the probe leaves behind at its deadline. The job is freed by whichever of
+ * the two lets go of it last. */
+typedef struct disk_job {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int refs;
+    bool done;
+    int err;
+    struct statvfs sv;
+    char *path;
+} disk_job;
+
+static void disk_job_unref(disk_job *j)
+{
+    pthread_mutex_lock(&j->lock);
+    bool last = --j->refs == 0;
+    pthread_mutex_unlock(&j->lock);
+    if (!last)
+        return;
+    pthread_cond_destroy(&j->cond);
+    pthread_mutex_destroy(&j->lock);
+    free(j->path);
+    free(j);
+}
+
+static void *disk_worker(void *arg)
+{
+    disk_job *j = arg;
+    struct statvfs sv;
+    int r = statvfs(j->path, &sv);
+    int e = r < 0 ? errno : 0;
+    pthread_mutex_lock(&j->lock);
+    j->sv = sv;
+    j->err = e;
+    j->done = true;
+    pthread_cond_signal(&j->cond);
+    pthread_mutex_unlock(&j->lock);
+    disk_job_unref(j);
+    return NULL;
+}
+
+/* statvfs(path) by deadline: 0, a positive errno, or -ETIMEDOUT. */
+static int disk_statvfs(const char *path, usec_t deadline, struct statvfs *ret)
+{
+    disk_job *j = xcalloc(1, sizeof *j);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the clock of now_mono() */
+    pthread_cond_init(&j->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&j->lock, NULL);
+    j->path = xstrdup(path);
+    j->refs = 2;
+    pthread_attr_t ta;
+    pthread_t t;
+    pthread_attr_init(&ta);
+    pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+    int r = pthread_create(&t, &ta, disk_worker, j);
+    pthread_attr_destroy(&ta);
+    if (r != 0) {
+        j->refs = 1;
+        disk_job_unref(j);
+        return r;
+    }
+    struct timespec ts = {.tv_sec = deadline / USEC_PER_SEC, .tv_nsec = (long)(deadline % USEC_PER_SEC) * 1000};
+    pthread_mutex_lock(&j->lock);
+    for (int w = 0; !j->done && w != ETIMEDOUT;)
+        w = pthread_cond_timedwait(&j->cond, &j->lock, &ts);
+    bool done = j->done;
+    if (done) {
+        *ret = j->sv;
+        r = j->err;
+    }
+    pthread_mutex_unlock(&j->lock);
+    disk_job_unref(j);
+    return done ? r : -ETIMEDOUT;
+}
+
 static void disk_run(probe_run *run)
 {
     const disk_cfg *cfg = run->probe->cfg;
     struct statvfs sv;
-    if (statvfs(cfg->path, &sv) < 0) {
-        int e = errno;
+    int r = disk_statvfs(cfg->path, run->deadline, &sv);
+    if (r == -ETIMEDOUT) {
+        char *what = xasprintf("reading the filesystem of %s (a hung network filesystem?)", cfg->path);
+        probe_timeout(run, what);
+        free(what);
+        return;
+    }
+    if (r != 0) {
+        int e = r;
         char buf[128];
         if (e == ENOENT && cfg->optional)
             probe_skip(run, "%s is not present (optional)", cfg->path);

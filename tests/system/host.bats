@@ -49,10 +49,17 @@ EOF
 }
 
 teardown_file() {
+    # The autofs daemon first, and wait for it to let go of its mount.
+    if [ -f "$D/autofs.pid" ]; then
+        kill "$(cat "$D/autofs.pid")" 2>/dev/null
+        for _ in $(seq 100); do grep -q " $D/hang autofs " /proc/mounts || break; sleep 0.05; done
+    fi
     stop_bg_all
     [ -f "$D/ping_group_range.saved" ] && cat "$D/ping_group_range.saved" >"$PGR"
+    # (The autofs mount of the hung-filesystem test is its daemon's to remove:
+    # an umount from here would trigger it and wait.)
     for m in "$D"/tmpfs-*; do
-        mountpoint -q "$m" 2>/dev/null && umount "$m"
+        grep -q " $m " /proc/mounts && umount "$m"
     done
     for ns in hostmon-noroute hostmon-drop hostmon-dns; do
         ip netns del $ns 2>/dev/null || true
@@ -130,6 +137,57 @@ EOF
     [[ "$(service_line opt)" == " * opt: PASSED" ]]
     assert_output_has "disk $D/nowhere: skipped, $D/nowhere is not present (optional)"
     [[ "$(service_line req)" == *"FAILED: disk $D/nowhere: cannot read the filesystem of $D/nowhere: No such file or directory" ]]
+}
+
+@test "disk: a filesystem that hangs (an automount whose daemon never answers) is bounded by the timeout" {
+    # A direct autofs mount whose "daemon" never answers: any lookup from
+    # another process group waits, as on a dead NFS server. The daemon lets
+    # go (catatonic mode fails the waiters, then it unmounts, from its own
+    # process group so that nothing triggers) on SIGTERM, or by itself after
+    # 30s whatever happens to this test.
+    mkdir -p "$D/hang"
+    bg autofs "$PY" -c '
+import fcntl, os, signal, subprocess, sys, time
+mp, ready = sys.argv[1], sys.argv[2]
+r, w = os.pipe()
+os.setpgid(0, 0)
+subprocess.run(["mount", "-t", "autofs", "-o", "fd=%d,pgrp=%d,minproto=5,maxproto=5,direct" % (w, os.getpgrp()),
+                "symbiosis-hang", mp], pass_fds=(w,), check=True)
+def release(*_):
+    fd = os.open(mp, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.ioctl(fd, 0x9362)  # AUTOFS_IOC_CATATONIC
+    os.close(fd)
+    subprocess.run(["umount", mp])
+    os._exit(0)
+signal.signal(signal.SIGTERM, release)
+open(ready, "w").close()
+time.sleep(30)
+release()
+' "$D/hang" "$BATS_TEST_TMPDIR/autofs-ready"
+    hang_pid=$(tail -1 "$BATS_FILE_TMPDIR/pids")
+    echo "$hang_pid" >"$D/autofs.pid"
+    wait_file "$BATS_TEST_TMPDIR/autofs-ready" 5
+    def hung <<EOF
+probes: [{ type: disk, path: $D/hang, timeout: 500ms }]
+EOF
+    def other <<'EOF'
+probes: [{ type: disk, path: / }]
+EOF
+    start=$(date +%s%N)
+    # LeakSanitizer cannot stop a thread that waits in the kernel for the
+    # filesystem (it would wait with it), so leak checking is off for this
+    # run only; the valgrind test covers leaks. The KILL bound keeps a bug
+    # here from hanging the suite.
+    run env ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" timeout -s KILL 20 "$MONIT" --lock "$BATS_TEST_TMPDIR/lock" \
+        --state "$BATS_TEST_TMPDIR/state" -C "$BATS_TEST_TMPDIR/monit.yaml" "$CHECKS"
+    took=$((($(date +%s%N) - start) / 1000000))
+    kill "$hang_pid"
+    for _ in $(seq 100); do grep -q " $D/hang autofs " /proc/mounts || break; sleep 0.05; done
+    assert_status 1
+    [[ "$(service_line hung)" == " * hung: FAILED: disk $D/hang: timed out after 500ms reading the filesystem of $D/hang (a hung network filesystem?)" ]]
+    [[ "$(service_line other)" == " * other: PASSED"* ]]
+    [ "$took" -lt 3000 ] || { echo "took ${took}ms with a 500ms timeout" >&2; false; }
+    ! grep -q " $D/hang autofs " /proc/mounts
 }
 
 @test "disk: thresholds are validated with file:line:col" {
