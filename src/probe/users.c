@@ -63,14 +63,14 @@ static int users_count(const char *path, strv *names, size_t *ret_n)
         }
         if (got < sizeof u)
             break; /* end (a torn last record is ignored, as glibc does) */
-        if (u.ut_type != USER_PROCESS)
+        if (u.ut_type != USER_PROCESS || !u.ut_user[0]) /* as who(1) */
             continue;
         n++;
         char *user = xstrndup(u.ut_user, strnlen(u.ut_user, sizeof u.ut_user));
         bool seen = false;
         for (size_t i = 0; i < names->n && !seen; i++)
             seen = !strcmp(names->v[i], user);
-        if (seen || !*user)
+        if (seen)
             free(user);
         else
             strv_push(names, user);

@@ -331,6 +331,40 @@ EOF
     [ "$(grep -c '(datagram socket)' <<<"$output")" = 2 ]
 }
 
+# The binary as user nobody (a world-readable copy of the checks, a
+# writable directory for lock and state).
+monit_as_nobody() {
+    local t
+    t=$(mktemp -d /tmp/host-nobody.XXXXXX)
+    chmod 755 "$t"
+    mkdir "$t/checks" "$t/rw"
+    chmod 777 "$t/rw"
+    cp "$CHECKS"/*.yaml "$t/checks/"
+    cp "$BATS_TEST_TMPDIR/monit.yaml" "$t/monit.yaml"
+    chmod 644 "$t"/checks/*.yaml "$t/monit.yaml"
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$MONIT" --lock "$t/rw/lock" --state "$t/rw/state" \
+        -C "$t/monit.yaml" "$@" "$t/checks"
+    local rc=$?
+    rm -rf "$t"
+    return $rc
+}
+
+@test "ping: as an unprivileged user, datagram sockets where allowed, a clear failure where not" {
+    def p <<'EOF'
+probes: [{ type: ping, host: 127.0.0.1 }]
+EOF
+    echo "1 0" >"$PGR"
+    run monit_as_nobody -v
+    assert_status 1
+    assert_output_has "p: FAILED: ping 127.0.0.1: cannot open an ICMP socket: datagram socket: Permission denied (see net.ipv4.ping_group_range); raw socket: Operation not permitted (needs root)"
+    echo "0 2147483647" >"$PGR"
+    run monit_as_nobody -v
+    cat "$D/ping_group_range.saved" >"$PGR"
+    assert_status 0
+    assert_output_has "ping 127.0.0.1: ok, 3/3 replies from 127.0.0.1"
+    assert_output_has "(datagram socket)"
+}
+
 @test "ping: thresholds reached: rtt 0ms warns, loss 0% fails" {
     def pw <<'EOF'
 probes: [{ type: ping, host: 127.0.0.1, warn: {rtt: 0ms} }]
