@@ -264,6 +264,10 @@ def failures_symbiosis(out_path, _):
     return sum(1 for s in r["services"] if s["status"] != "PASSED"), len(r["services"])
 
 
+def failures_symbiosis_quiet(_, __):
+    return None, None  # --quiet prints nothing when nothing changed: the exit status tells
+
+
 def failures_plugins(out_path, _):
     with open(out_path, errors="replace") as f:
         lines = [ln for ln in f.read().splitlines() if ln.strip()]
@@ -277,26 +281,30 @@ def failures_monit(_, log):
 
 
 class Tool:
-    def __init__(self, name, argv, check, log=None, probes=None):
-        self.name, self.argv, self.check, self.log, self.probes = name, argv, check, log, probes
+    def __init__(self, name, argv, check, log=None, first=None):
+        """first: (argv, check) for the warm-up run, when it differs."""
+        self.name, self.argv, self.check, self.log, self.first = name, argv, check, log, first
         self.runs = []
         self.failed = None
         self.once = False
 
-    def run_once(self, out_path):
+    def run_once(self, out_path, first=False):
+        argv, check = self.first if first and self.first else (self.argv, self.check)
         if self.log:
             open(self.log, "w").close()
-        wall, cpu, rss, status = measure(self.argv, out_path)
-        failed, total = self.check(out_path, self.log)
+        wall, cpu, rss, status = measure(argv, out_path)
+        failed, total = check(out_path, self.log)
         return wall, cpu, rss, status, failed, total
 
 
 def build_tools(d, binary, svcs, key, slow=False):
     checks, settings = gen_symbiosis(d, svcs)
     seq, lst = gen_plugins(d, svcs)
+    common = ["-C", settings, "--state", os.path.join(d, "state"), "--lock", os.path.join(d, "lock")]
     tools = [
-        Tool("symbiosis-monit", [binary, "-C", settings, "--state", os.path.join(d, "state"),
-                                 "--lock", os.path.join(d, "lock"), "-f", "json", checks], failures_symbiosis),
+        # As cron runs it (--quiet); the first run reports in JSON, to check it.
+        Tool("symbiosis-monit", [binary, "--quiet"] + common + [checks], failures_symbiosis_quiet,
+             first=([binary, "-f", "json"] + common + [checks], failures_symbiosis)),
         Tool("plugins-seq", ["/bin/sh", seq], failures_plugins),
         Tool("plugins-16", [shutil.which("xargs"), "-P", "16", "-L", "1", "-a", lst, "/usr/bin/env"], failures_plugins),
     ]
@@ -332,18 +340,22 @@ def run_scenario(key, d, binary, runs, disks, results, slow):
     tools = build_tools(sd, binary, svcs, key, slow)
     out_path = os.path.join(sd, "out")
     load_before = loadavg()
+
     def record(t, wall, cpu, rss, status, failed, total):
         t.runs.append((wall, cpu, rss))
-        if failed != want_failed:
+        if failed is None and status != (1 if want_failed else 0):
+            t.failed = "exit status %d; see %s" % (status, sd)
+        elif failed is not None and failed != want_failed:
             t.failed = "%d failed, expected %d (exit %d); see %s" % (failed, want_failed, status, sd)
 
     for t in tools:
         # Warm-up (page cache, first-run state, monit's id); a slow tool's
         # first run is its only one: a few ms of cold cache do not matter there.
-        res = t.run_once(out_path)
+        res = t.run_once(out_path, first=True)
         t.once = res[0] > SLOW
-        if t.once:
-            record(t, *res)
+        record(t, *res)  # checks its outcome
+        if not t.once:
+            t.runs.pop()  # a warm-up, not a measurement
     for r in range(runs):
         order = tools[r % len(tools):] + tools[:r % len(tools)]
         for t in order:
@@ -426,11 +438,12 @@ def main():
         env = dict(os.environ, BENCH_NS="1")
         os.execvpe("unshare", ["unshare", "--mount", "--propagation", "private", sys.executable,
                                os.path.abspath(__file__)] + sys.argv[1:], env)
-    for prog in ("nginx", "monit", "xargs"):
-        if not shutil.which(prog):
-            raise SystemExit("bench: %s is missing (apt-get install nginx-light monit findutils)" % prog)
-    if not os.access(PLUGINS + "/check_tcp", os.X_OK):
-        raise SystemExit("bench: %s/check_tcp is missing (apt-get install monitoring-plugins-basic)" % PLUGINS)
+    need = [pkg for path, pkg in (("/usr/sbin/nginx", "nginx-light"), ("/usr/bin/monit", "monit"),
+                                  (PLUGINS + "/check_tcp", "monitoring-plugins-basic")) if not os.access(path, os.X_OK)]
+    if need and os.geteuid() == 0:
+        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends"] + need, check=True)
+    elif need:
+        raise SystemExit("bench: missing; as root: apt-get install %s" % " ".join(need))
     binary = os.path.abspath(args.bin)
     d = tempfile.mkdtemp(prefix="symbiosis-bench.")
     global MEASURE
