@@ -11,11 +11,13 @@
 #                           DefaultDependencies=no" is added at the top, so
 #                           start the text at [Service] (or another section;
 #                           a further [Unit] section adds to it)
+#   (SD_PID changes with sd_restart; sd_exec and _sd_pid find the current one.)
 #   sd_start                takes the lock, starts systemd (dbus, journald
 #                           with volatile storage, your units installed but
-#                           not started), waits until the bus answers;
-#                           exports SD_PID (PID 1 of the namespace, as seen
-#                           from outside)
+#                           not started, except those named in $SD_WANTS:
+#                           they join the boot transaction), waits until the
+#                           bus answers; exports SD_PID (PID 1 of the
+#                           namespace, as seen from outside)
 #   sd_exec CMD...          runs CMD inside the namespace (nsenter -m -p):
 #                           systemctl, busctl, journalctl, the binary...
 #   sd_ctl ARGS...          sd_exec systemctl ARGS...
@@ -23,8 +25,12 @@
 #                           until `systemctl is-active UNIT` says STATE
 #   sd_prop UNIT PROP       one property's value (systemctl show -P)
 #   sd_stop                 kills the namespace, removes the cgroups its
-#                           units left in the host's tree, releases the lock;
-#                           safe to call twice or without sd_start
+#                           units left in the host's tree, releases the lock
+#                           (in the process that took it); safe to call twice
+#                           or without sd_start
+#   sd_restart              a fresh systemd in place of the running one (the
+#                           lock stays held): for a test (a bats subprocess)
+#                           that needs a new boot, e.g. with other $SD_WANTS
 #
 # The network namespace is the host's: services in it listen on the host's
 # 127.0.0.1. Mask with `sd_ctl mask --runtime UNIT` (/run/systemd/system
@@ -46,8 +52,8 @@ sd_unit() {
 
 # The units every namespace needs: a target, the system bus, a journal.
 _sd_base_units() {
-    sd_unit min.target <<'EOF'
-Wants=dbus.socket dbus.service journal.socket journal.service
+    sd_unit min.target <<EOF
+Wants=dbus.socket dbus.service journal.socket journal.service ${SD_WANTS:-}
 EOF
     sd_unit dbus.socket <<'EOF'
 [Socket]
@@ -87,12 +93,23 @@ _sd_cgroups() {
 
 sd_start() {
     [ -n "${SD_UNITS:-}" ] || sd_init
-    exec {SD_LOCK_FD}>>"$SD_LOCK_FILE"
-    if ! flock -w 600 "$SD_LOCK_FD"; then
-        echo "sd_start: another namespaced systemd held $SD_LOCK_FILE for 10 minutes" >&2
-        return 1
+    # The lock is the open file description's: a process that inherited it
+    # (a bats test from setup_file) holds it already and must not wait for it.
+    if [ -z "${SD_LOCK_FD:-}" ] || [ "$(readlink "/proc/$BASHPID/fd/$SD_LOCK_FD" 2>/dev/null)" != "$SD_LOCK_FILE" ]; then
+        exec {SD_LOCK_FD}>>"$SD_LOCK_FILE"
+        if ! flock -w 600 "$SD_LOCK_FD"; then
+            echo "sd_start: another namespaced systemd held $SD_LOCK_FILE for 10 minutes" >&2
+            exec {SD_LOCK_FD}>&-
+            SD_LOCK_FD=
+            return 1
+        fi
+        SD_LOCK_OWNER=$BASHPID
+        export SD_LOCK_FD SD_LOCK_OWNER
     fi
-    export SD_LOCK_FD
+    _sd_boot
+}
+
+_sd_boot() {
     _sd_base_units
     _sd_cgroups >"$SD_DIR/cgroups.before"
     # Storage=volatile: the journal stays in the namespace's /run, never in
@@ -134,7 +151,16 @@ sd_start() {
     return 1
 }
 
+# The current PID 1 from $SD_DIR: after an sd_restart in one bats test, the
+# next test's inherited $SD_PID is stale.
+_sd_pid() {
+    local pid=
+    [ -n "${SD_DIR:-}" ] && [ -r "$SD_DIR/systemd.pid" ] && read -r pid <"$SD_DIR/systemd.pid"
+    SD_PID=${pid:-${SD_PID:-}}
+}
+
 sd_exec() {
+    _sd_pid
     nsenter -t "$SD_PID" -m -p "$@"
 }
 
@@ -156,9 +182,25 @@ sd_wait_state() {
     return 1
 }
 
+sd_restart() {
+    _sd_kill
+    _sd_boot
+}
+
 sd_stop() {
+    _sd_kill
+    if [ -n "${SD_LOCK_FD:-}" ] && [ "${SD_LOCK_OWNER:-}" = "$BASHPID" ]; then
+        exec {SD_LOCK_FD}>&-
+        SD_LOCK_FD=
+        SD_LOCK_OWNER=
+    fi
+    return 0
+}
+
+_sd_kill() {
     local pid unshare_pid i
-    pid=${SD_PID:-$(cat "${SD_DIR:-/nonexistent}/systemd.pid" 2>/dev/null)}
+    _sd_pid
+    pid=$SD_PID
     unshare_pid=$(cat "${SD_DIR:-/nonexistent}/unshare.pid" 2>/dev/null)
     # Killing PID 1 of the namespace kills every process in it.
     [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
@@ -181,9 +223,5 @@ sd_stop() {
     fi
     SD_PID=
     rm -f "${SD_DIR:-/nonexistent}/systemd.pid" "${SD_DIR:-/nonexistent}/unshare.pid"
-    if [ -n "${SD_LOCK_FD:-}" ]; then
-        exec {SD_LOCK_FD}>&-
-        SD_LOCK_FD=
-    fi
     return 0
 }
