@@ -106,7 +106,7 @@ static int check_preconditions(const options *o, const settings *st, char **ret_
     return 0;
 }
 
-static bool state_keep(const char *name, void *userdata)
+static bool keep_in_state(const char *name, void *userdata)
 {
     return checks_find(userdata, name) != NULL;
 }
@@ -115,11 +115,11 @@ static bool state_keep(const char *name, void *userdata)
  * restarts_total. Returns whether the run has news for --quiet (§6): a
  * status changed (a first run counts), an action was taken, or a FAILED
  * service was last reported longer ago than remind-every. */
-static bool state_record_run(state *sf, const checks *c, run_result *r, const settings *st)
+static bool record_state(state *sf, const checks *c, run_result *r, const settings *st)
 {
     int64_t now = (int64_t)r->finished;
     bool news = false;
-    state_prune(sf, state_keep, (void *)c);
+    state_prune(sf, keep_in_state, (void *)c);
     for (size_t i = 0; i < r->n_services; i++) {
         service_result *sr = &r->services[i];
         const state_entry *before = state_find(sf, sr->svc->name);
@@ -133,7 +133,7 @@ static bool state_record_run(state *sf, const checks *c, run_result *r, const se
 }
 
 /* Logs the run and writes the state (not with --dry-run). */
-static void state_finish(const options *o, state *sf, const run_result *r, bool shown)
+static void save_state(const options *o, state *sf, const run_result *r, bool shown)
 {
     if (o->dry_run)
         return;
@@ -292,10 +292,10 @@ int main(int argc, char **argv)
     ctx.result.exit_status = run_exit_status(&ctx.result);
 
     const formatter *f = formatter_find(o.format);
-    bool news = state_record_run(&sf, &c, &ctx.result, &st);
+    bool news = record_state(&sf, &c, &ctx.result, &st);
     bool show = !o.quiet || news || state_warning || settings_errors.n > 0 || ctx.result.deadline_hit;
     signals_commit_begin(); /* a stop signal now waits for the report */
-    state_finish(&o, &sf, &ctx.result, show);
+    save_state(&o, &sf, &ctx.result, show);
     state_free(&sf);
     free(hold);
     free(state_warning);
