@@ -76,6 +76,16 @@ static void list_services(const checks *c, const strv *names)
     }
 }
 
+/* Whether any definition has a probe of this type. */
+static bool uses_kind(const checks *c, const char *type)
+{
+    for (size_t i = 0; i < c->n; i++)
+        for (size_t j = 0; j < c->v[i]->n_probes; j++)
+            if (!strcmp(c->v[i]->probes[j]->kind->type, type))
+                return true;
+    return false;
+}
+
 static bool path_exists(const char *dir, const char *name)
 {
     char *p = xasprintf("%s/%s", dir, name);
@@ -158,12 +168,13 @@ int main(int argc, char **argv)
     /* Before any thread: SIGTERM/SIGINT/SIGHUP stop the run (signals.h). */
     if (signals_install() < 0)
         fprintf(stderr, "symbiosis-monit: cannot set up signal handling; a signal will end the run abruptly\n");
-    /* Both libraries are initialised here, before any thread: the MariaDB
-     * client library is thread-safe only after mysql_library_init(). libcurl
-     * goes first: the other order leaks OpenSSL's per-thread random state of
-     * every probe thread that used TLS (seen with LeakSanitizer). */
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || mysql_library_init(0, NULL, NULL) != 0) {
-        fprintf(stderr, "symbiosis-monit: cannot initialise libcurl or the MariaDB client library\n");
+    /* Both libraries are initialised before any probe thread: the MariaDB
+     * client library is thread-safe only after mysql_library_init() (below,
+     * once the definitions are known). libcurl goes first: the other order
+     * leaks OpenSSL's per-thread random state of every probe thread that
+     * used TLS (seen with LeakSanitizer). */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "symbiosis-monit: cannot initialise libcurl\n");
         options_free(&o);
         return EXIT_FAILED;
     }
@@ -205,6 +216,13 @@ int main(int argc, char **argv)
             }
         list_services(&c, &o.services);
         ex = EXIT_PASSED;
+        goto out_checks;
+    }
+    /* mysql_library_init() looks the "mysql" service up through NSS and
+     * /etc/services: only runs with a mysql probe pay for it. */
+    if (uses_kind(&c, "mysql") && mysql_library_init(0, NULL, NULL) != 0) {
+        fprintf(stderr, "symbiosis-monit: cannot initialise the MariaDB client library\n");
+        ex = EXIT_FAILED;
         goto out_checks;
     }
     /* Settings errors do not stop the checks: defaults are used, and the
