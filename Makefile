@@ -66,7 +66,7 @@ DOCDIR ?= $(PREFIX)/share/doc/symbiosis-monit
 ETCDIR = $(DESTDIR)$(SYSCONFDIR)/symbiosis
 CRONFILE = $(DESTDIR)$(SYSCONFDIR)/cron.d/symbiosis-monit
 CRON_SED = sed 's|/usr/sbin/symbiosis-monit|$(SBINDIR)/symbiosis-monit|g' cron.d/symbiosis-monit
-EXAMPLES = $(sort $(wildcard etc/symbiosis/examples/*/*/*.yaml))
+EXAMPLES = $(sort $(wildcard etc/symbiosis/examples/*/README etc/symbiosis/examples/*/*/*.yaml))
 
 install: $(BIN)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \

@@ -273,7 +273,7 @@ EOF
     [ -f "$d/usr/share/doc/symbiosis-monit/README.md" ] && [ -f "$d/usr/share/doc/symbiosis-monit/LICENSE" ]
     [ -d "$d/var/lib/symbiosis" ]
     local ex
-    for ex in "$TOP"/etc/symbiosis/examples/*/*/*.yaml; do
+    for ex in "$TOP"/etc/symbiosis/examples/*/README "$TOP"/etc/symbiosis/examples/*/*/*.yaml; do
         [ -e "$ex" ] || continue
         cmp "$ex" "$d/usr/share/doc/symbiosis-monit/examples/${ex#"$TOP"/etc/symbiosis/examples/}"
     done
