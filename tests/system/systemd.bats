@@ -275,6 +275,41 @@ EOF
     [ "$(sd_ctl is-active flap.service)" = active ]
 }
 
+@test "on the bus: the JobRemoved match is in place before RestartUnit is called (busctl monitor)" {
+    def_smtp
+    sd_ctl start smtp.service
+    sd_ctl kill -s KILL smtp.service
+    sd_wait_state smtp.service failed
+    _sd_pid
+    nsenter -t "$SD_PID" -m -p busctl --system monitor --json=short >"$BATS_TEST_TMPDIR/bus.json" 2>/dev/null 3>&- &
+    local mon=$!
+    sleep 0.5
+    run nmonit "$CHECKS"
+    sleep 0.3
+    pkill -P "$mon" || true # busctl, the child of nsenter
+    wait "$mon" 2>/dev/null || true
+    assert_status 0
+    # For the client that called RestartUnit: its AddMatch for JobRemoved came first.
+    "$PY" - "$BATS_TEST_TMPDIR/bus.json" <<'EOF'
+import json, sys
+events = []
+for line in open(sys.argv[1]):
+    try:
+        m = json.loads(line)
+    except ValueError:
+        continue
+    if m.get("type") == "method_call":
+        data = m.get("payload", {}).get("data") or []
+        events.append((m.get("sender"), m.get("member"), data))
+restarts = [i for i, e in enumerate(events) if e[1] == "RestartUnit" and e[2][:2] == ["smtp.service", "replace"]]
+assert len(restarts) == 1, "RestartUnit(smtp.service, replace) calls: %d" % len(restarts)
+sender = events[restarts[0]][0]
+matches = [i for i, e in enumerate(events[:restarts[0]])
+           if e[0] == sender and e[1] == "AddMatch" and "member='JobRemoved'" in e[2][0]]
+assert matches, "no JobRemoved match before RestartUnit"
+EOF
+}
+
 @test "a start job that does not end: the wait is bounded by restart-timeout, and the report says so" {
     printf 'restart-timeout: 1s\nskip-if-load-above: 0\n' >"$BATS_TEST_TMPDIR/monit.yaml"
     echo "unit: hang" | def hang
