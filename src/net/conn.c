@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -212,30 +214,108 @@ static int open_tls(conn *c, const char *host, int port, int fd, bool verify, us
     return 0;
 }
 
+/* Addresses of a host name, shared by the probes of a run: a lookup costs a
+ * netlink query (AI_ADDRCONFIG) and a read of /etc/hosts, most of the system
+ * calls of a probe on loopback. Only successes are kept, for RESOLVE_TTL. */
+#define RESOLVE_TTL (60 * USEC_PER_SEC)
+
+typedef struct resolved {
+    char *host;
+    usec_t at;
+    size_t n;
+    struct sockaddr_storage *addrs; /* port 0 */
+    socklen_t *lens;
+    struct resolved *next;
+} resolved;
+
+static pthread_mutex_t resolve_lock = PTHREAD_MUTEX_INITIALIZER;
+static resolved *resolve_cache;
+
+/* The caller's own copy of an entry's addresses (it sets the port in them). */
+static size_t resolved_copy(const resolved *r, struct sockaddr_storage **ret_addrs, socklen_t **ret_lens)
+{
+    *ret_addrs = xcalloc(r->n ? r->n : 1, sizeof **ret_addrs);
+    *ret_lens = xcalloc(r->n ? r->n : 1, sizeof **ret_lens);
+    memcpy(*ret_addrs, r->addrs, r->n * sizeof **ret_addrs);
+    memcpy(*ret_lens, r->lens, r->n * sizeof **ret_lens);
+    return r->n;
+}
+
+/* host's fresh cached addresses, or 0. */
+static size_t resolve_cached(const char *host, struct sockaddr_storage **ret_addrs, socklen_t **ret_lens)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&resolve_lock);
+    for (resolved *r = resolve_cache; r; r = r->next)
+        if (r->n && !strcmp(r->host, host) && now_mono() - r->at < RESOLVE_TTL) {
+            n = resolved_copy(r, ret_addrs, ret_lens);
+            break;
+        }
+    pthread_mutex_unlock(&resolve_lock);
+    return n;
+}
+
+/* Resolves host (not under the lock: a lookup may be slow) and caches it. */
+static int resolve(const char *host, struct sockaddr_storage **ret_addrs, socklen_t **ret_lens, size_t *ret_n)
+{
+    if ((*ret_n = resolve_cached(host, ret_addrs, ret_lens)))
+        return 0;
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG}, *res = NULL;
+    int r = getaddrinfo(host, NULL, &hints, &res);
+    if (r == EAI_ADDRFAMILY || r == EAI_NONAME) {
+        hints.ai_flags = 0; /* loopback-only hosts: AI_ADDRCONFIG hides ::1 */
+        r = getaddrinfo(host, NULL, &hints, &res);
+    }
+    if (r != 0)
+        return r;
+    size_t n = 0;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
+        n += ai->ai_addrlen <= sizeof(struct sockaddr_storage);
+    resolved *e = xcalloc(1, sizeof *e);
+    e->addrs = xcalloc(n ? n : 1, sizeof *e->addrs);
+    e->lens = xcalloc(n ? n : 1, sizeof *e->lens);
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
+        if (ai->ai_addrlen <= sizeof(struct sockaddr_storage)) {
+            memcpy(&e->addrs[e->n], ai->ai_addr, ai->ai_addrlen);
+            e->lens[e->n++] = ai->ai_addrlen;
+        }
+    freeaddrinfo(res);
+    *ret_n = resolved_copy(e, ret_addrs, ret_lens);
+    e->host = xstrdup(host);
+    e->at = now_mono();
+    pthread_mutex_lock(&resolve_lock);
+    e->next = resolve_cache;
+    resolve_cache = e;
+    pthread_mutex_unlock(&resolve_lock);
+    return 0;
+}
+
 int conn_open_tcp(conn *c, const char *host, int port, bool tls, bool verify, usec_t deadline)
 {
     conn_init(c);
     if (tls)
         return open_tls(c, host, port, -1, verify, deadline);
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG}, *res = NULL;
-    char portstr[16];
-    snprintf(portstr, sizeof portstr, "%d", port);
-    int r = getaddrinfo(host, portstr, &hints, &res);
-    if (r == EAI_ADDRFAMILY || r == EAI_NONAME) {
-        hints.ai_flags = 0; /* loopback-only hosts: AI_ADDRCONFIG hides ::1 */
-        r = getaddrinfo(host, portstr, &hints, &res);
-    }
+    struct sockaddr_storage *addrs = NULL;
+    socklen_t *lens = NULL;
+    size_t n = 0;
+    int r = resolve(host, &addrs, &lens, &n);
     if (r != 0) {
         conn_set_err(c, "cannot resolve %s: %s", host, gai_strerror(r));
         return -EHOSTUNREACH;
     }
     int last = -ECONNREFUSED;
-    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        last = connect_addr(c, ai->ai_addr, ai->ai_addrlen, deadline);
+    for (size_t i = 0; i < n; i++) {
+        struct sockaddr_storage *sa = &addrs[i];
+        if (sa->ss_family == AF_INET)
+            ((struct sockaddr_in *)sa)->sin_port = htons((uint16_t)port);
+        else if (sa->ss_family == AF_INET6)
+            ((struct sockaddr_in6 *)sa)->sin6_port = htons((uint16_t)port);
+        last = connect_addr(c, (struct sockaddr *)sa, lens[i], deadline);
         if (last == 0 || last == -ETIMEDOUT)
             break;
     }
-    freeaddrinfo(res);
+    free(addrs);
+    free(lens);
     return last;
 }
 
