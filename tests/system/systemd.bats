@@ -6,7 +6,8 @@
 # system bus. Ports 24000-24999.
 #
 # LeakSanitizer works inside the namespace here (we are root; nsenter keeps
-# ptrace possible), so the ASan binary runs with the suite's default options.
+# ptrace possible; the first test proves it), so the ASan binary runs with
+# the suite's default options.
 
 load "$TOP/tests/lib/common"
 load "$TOP/tests/lib/systemd"
@@ -150,6 +151,16 @@ EOF
 # A unit's start count: systemd's monotonic time of its last start.
 started_at() {
     sd_prop "$1" ExecMainStartTimestampMonotonic
+}
+
+@test "LeakSanitizer works inside the namespace (so the runs below would show a leak)" {
+    printf '#include <stdlib.h>\nint main(void) { void *volatile p = malloc(77); p = 0; return 0; }\n' \
+        >"$BATS_TEST_TMPDIR/leak.c"
+    cc -fsanitize=address -g -o "$BATS_TEST_TMPDIR/leak" "$BATS_TEST_TMPDIR/leak.c"
+    run sd_exec "$BATS_TEST_TMPDIR/leak"
+    [ "$status" -eq 99 ] # ASAN_OPTIONS/LSAN_OPTIONS of tests/run.sh: exitcode=99
+    assert_output_has "LeakSanitizer: detected memory leaks"
+    assert_output_has "77 byte(s) leaked"
 }
 
 @test "a killed main process: the next run restarts the unit, and the service answers again" {
