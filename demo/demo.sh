@@ -119,6 +119,7 @@ mariadb-install-db --no-defaults --user=mysql --datadir="$DIR/mysql" --auth-root
     --skip-test-db >"$DIR/mariadb-install.log" 2>&1 || die "mariadb-install-db failed: see $DIR/mariadb-install.log"
 cp "$HERE"/monit.d/*.yaml "$DIR/monit.d/"
 cp "$HERE/monit.yaml" "$DIR/monit.yaml"
+chmod 755 "$DIR/monit.d" # as root, a group-writable one is refused (umask 002)
 chmod 644 "$DIR/monit.d"/*.yaml "$DIR/monit.yaml"
 
 # --- systemd ---------------------------------------------------------------

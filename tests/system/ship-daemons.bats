@@ -24,6 +24,7 @@ setup_file() {
     ship_write_units "$SHIP"
     # The definitions, as shipped but for the ports.
     mkdir -p "$SHIP/checks"
+    chmod 755 "$SHIP/checks" # whatever the umask: as root, a group-writable one is refused
     local f
     for f in "$TOP"/etc/symbiosis/monit.d/*.yaml; do
         sed -f <(ship_ports_sed) "$f" >"$SHIP/checks/${f##*/}"
@@ -31,6 +32,7 @@ setup_file() {
     chmod 644 "$SHIP/checks"/*.yaml
     # A busy test machine must not make runs skip.
     echo 'skip-if-load-above: 0' >"$SHIP/monit.yaml"
+    chmod 644 "$SHIP/monit.yaml"
     sd_start
     sd_exec mount -t tmpfs tmpfs /srv
     sd_exec mkdir -p /srv/example.com/config

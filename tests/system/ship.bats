@@ -238,6 +238,7 @@ pgsql ldap consul patroni systemd disk load users ping dns exec"
     def root <<<'probes: [{ type: file, path: /, kind: dir }]'
     # (A busy test machine must not make it skip: skip-if-load-above: 0.)
     echo 'skip-if-load-above: 0' >"$BATS_TEST_TMPDIR/monit.yaml"
+    chmod 644 "$BATS_TEST_TMPDIR/monit.yaml"
     cat >"$BATS_TEST_TMPDIR/symbiosis-monit" <<EOF
 #!/bin/sh
 exec "$MONIT" --lock "$BATS_TEST_TMPDIR/lock" --state "$BATS_TEST_TMPDIR/state" \\
