@@ -40,6 +40,7 @@ need=()
 [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
 command -v openssl >/dev/null || need+=(openssl)
 command -v dbus-daemon >/dev/null || need+=(dbus)
+[ -x /lib/systemd/systemd ] || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
     step "Installing what the demo runs: ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive
