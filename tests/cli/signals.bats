@@ -2,9 +2,11 @@
 # SIGTERM, SIGINT and SIGHUP in the middle of a run: probes and the commands
 # of exec probes (whole process groups) stop, the previous state file stays
 # byte for byte, the lock is free, and the exit status is 128 + the signal
-# with a message on stderr. Ports 26100-26199.
+# with a message on stderr; also while waiting for a systemd job (real
+# systemd in a namespace, tests/lib/systemd.bash). Ports 26100-26199.
 
 load "$TOP/tests/lib/common"
+load "$TOP/tests/lib/systemd"
 
 setup_file() {
     fake silent 26101
@@ -35,6 +37,7 @@ EOF
 
 teardown() {
     pkill -KILL -f "$MARKER" 2>/dev/null || true
+    sd_stop
 }
 
 # interrupt SIGNAL: starts a run, waits for its exec probe's command, sends
@@ -122,4 +125,38 @@ left_clean() {
     wait "$pid" || status=$?
     [ "$status" -eq 1 ] || { cat "$BATS_TEST_TMPDIR/err"; false; }
     grep -q " \* slowish: FAILED: tcp 127.0.0.1:26101: timed out after 1s" "$BATS_TEST_TMPDIR/out"
+}
+
+@test "SIGTERM while waiting for a systemd start job: the run stops at once, the state is kept" {
+    sd_init
+    # Its start never ends: the run waits for the job (restart-timeout 60s).
+    sd_unit hang.service <<'EOF'
+[Service]
+Type=oneshot
+ExecStart=/bin/sleep 300
+EOF
+    sd_start
+    printf 'restart-timeout: 60s\nskip-if-load-above: 0\n' >"$BATS_TEST_TMPDIR/monit.yaml"
+    rm "$CHECKS"/*.yaml
+    echo "unit: hang" | def hang
+    sd_exec "$MONIT" --lock "$BATS_TEST_TMPDIR/lock" --state "$BATS_TEST_TMPDIR/state" \
+        -C "$BATS_TEST_TMPDIR/monit.yaml" "$CHECKS" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+    local ns=$! i pid=""
+    for ((i = 0; i < 100; i++)); do
+        [ "$(sd_ctl is-active hang.service)" = activating ] && break
+        sleep 0.1
+    done
+    [ "$(sd_ctl is-active hang.service)" = activating ]
+    # nsenter waits for the binary: signal the binary itself (its PID out here).
+    pid=$(pgrep -n -f "^$MONIT --lock $BATS_TEST_TMPDIR/lock")
+    local t0=$EPOCHREALTIME
+    kill -TERM "$pid"
+    status=0
+    wait "$ns" || status=$?
+    took=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+    sd_ctl stop hang.service
+    [ "$status" -eq 143 ] || { cat "$BATS_TEST_TMPDIR/err"; false; }
+    grep -q "interrupted by SIGTERM; run stopped, state file not written" "$BATS_TEST_TMPDIR/err"
+    cmp "$BATS_TEST_TMPDIR/state" "$BATS_TEST_TMPDIR/state.before"
+    awk -v t="$took" 'BEGIN { exit !(t < 2) }' || { echo "stopping took ${took}s" >&2; false; }
 }
