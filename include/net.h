@@ -36,6 +36,10 @@ int conn_starttls(conn *c, const char *host, int port, bool verify, usec_t deadl
 int conn_open_unix(conn *c, const char *path, usec_t deadline);
 void conn_close(conn *c);
 
+/* The peer certificate's notAfter from a libcurl handle made with
+ * CURLOPT_CERTINFO (wall seconds), or 0 when unknown. */
+time_t net_cert_not_after(CURL *h);
+
 int conn_write(conn *c, const void *data, size_t n, usec_t deadline);
 int conn_write_str(conn *c, const char *s, usec_t deadline);
 /* Reads one line (CR LF / LF removed, truncated to NET_LINE_MAX). Returns 1 and

@@ -113,14 +113,15 @@ static time_t parse_cert_time(const char *s)
     return 0;
 }
 
-static void read_cert_expiry(conn *c)
+time_t net_cert_not_after(CURL *h)
 {
     struct curl_certinfo *ci = NULL;
-    if (curl_easy_getinfo(c->curl, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci || ci->num_of_certs < 1)
-        return;
+    if (curl_easy_getinfo(h, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci || ci->num_of_certs < 1)
+        return 0;
     for (struct curl_slist *l = ci->certinfo[0]; l; l = l->next)
         if (startswith(l->data, "Expire date:"))
-            c->cert_not_after = parse_cert_time(l->data + strlen("Expire date:"));
+            return parse_cert_time(l->data + strlen("Expire date:"));
+    return 0;
 }
 
 /* STARTTLS: libcurl takes over our connected socket instead of opening one. */
@@ -210,7 +211,7 @@ static int open_tls(conn *c, const char *host, int port, int fd, bool verify, us
         return -EIO;
     }
     c->fd = s;
-    read_cert_expiry(c);
+    c->cert_not_after = net_cert_not_after(c->curl);
     return 0;
 }
 

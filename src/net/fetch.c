@@ -2,6 +2,7 @@
  * consul, patroni, ldap): deadline, size bound, no proxy, certificate expiry,
  * and curl's errors turned into one-line reasons. */
 #include "fetch.h"
+#include "net.h"
 
 #include <string.h>
 
@@ -24,30 +25,6 @@ static size_t fetch_on_data(char *data, size_t size, size_t nmemb, void *userdat
     }
     sb_appendn(&s->b, data, n);
     return n;
-}
-
-static time_t fetch_parse_cert_time(const char *s)
-{
-    static const char *const formats[] = {"%Y-%m-%d %H:%M:%S", "%b %d %H:%M:%S %Y", NULL};
-    while (*s == ' ')
-        s++;
-    for (size_t i = 0; formats[i]; i++) {
-        struct tm tm = {0};
-        if (strptime(s, formats[i], &tm))
-            return timegm(&tm);
-    }
-    return 0;
-}
-
-static time_t fetch_cert_not_after(CURL *h)
-{
-    struct curl_certinfo *ci = NULL;
-    if (curl_easy_getinfo(h, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci || ci->num_of_certs < 1)
-        return 0;
-    for (struct curl_slist *l = ci->certinfo[0]; l; l = l->next)
-        if (startswith(l->data, "Expire date:"))
-            return fetch_parse_cert_time(l->data + strlen("Expire date:"));
-    return 0;
 }
 
 /* curl's messages start with a capital; reasons read as sentences after "NAME: ". */
@@ -192,7 +169,7 @@ int fetch_url(probe_run *run, const fetch_req *req, fetch_resp *ret)
     if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &ret->code) != CURLE_OK)
         ret->code = 0;
     if (tls)
-        ret->cert_not_after = fetch_cert_not_after(h);
+        ret->cert_not_after = net_cert_not_after(h);
     curl_easy_cleanup(h);
     ret->len = s.b.len;
     ret->body = sb_steal(&s.b);
