@@ -192,6 +192,13 @@ static bool try_restart(remedy *m, service_result *sr, const char **ret_verb)
     int64_t within = set->restart_limit_within / USEC_PER_SEC;
     state_entry *e = state_get(m->st, s->name);
     bool start = s->on_failure == ON_FAILURE_START || !strcmp(us.active, "inactive");
+    bool limit_hit = us.result && !strcmp(us.result, "start-limit-hit");
+    /* A failed unit is reset first, not only when its Result says the start
+     * limit was hit: a unit that failed otherwise (Result "signal") can have
+     * its start limit used up all the same, and systemd would then refuse the
+     * restart while its Result still says "signal". Our own restart-limit
+     * guards against flapping. */
+    bool reset = limit_hit || !strcmp(us.active, "failed");
     const char *verb = start ? "start" : "restart";
     char *why = NULL;
     if (unit_state_is_masked(&us))
@@ -204,11 +211,11 @@ static bool try_restart(remedy *m, service_result *sr, const char **ret_verb)
         free(d);
     } else if (m->o->dry_run)
         add_reason(sr, "would %s %s", verb, s->unit);
-    else if (us.result && !strcmp(us.result, "start-limit-hit") && bus_reset_failed(bus, s->unit, &err) < 0) {
+    else if (reset && bus_reset_failed(bus, s->unit, &err) < 0) {
         add_reason(sr, "not restarted: %s", err);
         free(err);
     } else {
-        if (us.result && !strcmp(us.result, "start-limit-hit"))
+        if (limit_hit)
             strv_push(&sr->actions, xasprintf("reset the start limit of %s", s->unit));
         state_record_restart(e, now, within);
         if (run_job(m, start ? "StartUnit" : "RestartUnit", s->unit, &why) == 0) {

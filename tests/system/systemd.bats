@@ -82,6 +82,13 @@ StartLimitBurst=2
 [Service]
 ExecStart=/bin/sleep infinity
 EOF
+    sd_unit burst.service <<'EOF'
+[Unit]
+StartLimitIntervalSec=1h
+StartLimitBurst=2
+[Service]
+ExecStart=/bin/sleep infinity
+EOF
     # Its start never ends: the job outlives any restart-timeout.
     sd_unit hang.service <<'EOF'
 [Service]
@@ -346,6 +353,23 @@ EOF
     sd_ctl start smtp.service
 }
 
+@test "a unit killed after using up its start limit (Result still 'signal') is reset and restarted" {
+    echo "unit: burst" | def burst
+    sd_ctl start burst.service
+    sd_ctl restart burst.service # two starts: the limit is used up
+    sd_ctl kill -s KILL burst.service
+    sd_wait_state burst.service failed
+    [ "$(sd_prop burst.service Result)" = signal ]
+    run sd_ctl start burst.service # what a plain restart would meet
+    [ "$status" -ne 0 ]
+    sd_ctl kill -s KILL burst.service 2>/dev/null || true
+    [ "$(sd_ctl is-active burst.service || true)" = failed ]
+    run nmonit "$CHECKS"
+    assert_status 0
+    assert_output_has " * burst: PASSED (restarted burst.service after: unit burst.service: failed (result: "
+    [ "$(sd_ctl is-active burst.service)" = active ]
+}
+
 @test "the package manager's lock held (fcntl, as dpkg takes it): nothing restarted, the reason says why" {
     def_smtp
     # A private /var/lib/dpkg inside the namespace: the host's dpkg is untouched.
@@ -447,6 +471,48 @@ time.sleep(60)' >"$BATS_TEST_TMPDIR/holder.out" 3>&- &
     [[ "$j" == *"MESSAGE=smtp: restarted smtp.service"* ]]
     [[ "$j" == *"SYMBIOSIS_STATUS=PASSED"* ]]
     [[ "$j" == *"SYSLOG_IDENTIFIER=symbiosis-monit"* ]]
+}
+
+@test "without a journal, status changes and actions go to syslog (/dev/log)" {
+    def_smtp
+    sd_ctl start smtp.service
+    sd_ctl kill -s KILL smtp.service
+    sd_wait_state smtp.service failed
+    # A mount namespace of its own inside the systemd one: the journal's socket
+    # hidden, a private /dev (with /dev/null) where a listener plays syslogd.
+    # The host's /dev is never touched.
+    cat >"$BATS_TEST_TMPDIR/syslog.sh" <<EOF
+set -e
+mount -t tmpfs tmpfs /run/systemd/journal
+touch "$BATS_TEST_TMPDIR/null"
+mount --bind /dev/null "$BATS_TEST_TMPDIR/null"
+mount -t tmpfs tmpfs /dev
+touch /dev/null
+mount --bind "$BATS_TEST_TMPDIR/null" /dev/null
+$PY -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+s.settimeout(5)
+out = open(sys.argv[1], "w")
+try:
+    while True:
+        out.write(s.recv(8192).decode(errors="replace") + "\\n")
+        out.flush()
+except socket.timeout:
+    pass
+' "$BATS_TEST_TMPDIR/syslog.out" &
+listener=\$!
+for i in \$(seq 100); do [ -S /dev/log ] && break; sleep 0.05; done
+"$MONIT" --lock "$BATS_TEST_TMPDIR/lock" --state "$STATE" -C "$BATS_TEST_TMPDIR/monit.yaml" "$CHECKS"
+sleep 0.2
+kill \$listener
+wait \$listener || true
+EOF
+    run sd_exec unshare --mount --propagation private sh "$BATS_TEST_TMPDIR/syslog.sh"
+    assert_status 0
+    assert_output_has " * smtp: PASSED (restarted smtp.service after: "
+    grep -E '^<29>.* symbiosis-monit\[[0-9]+\]: smtp: restarted smtp.service$' "$BATS_TEST_TMPDIR/syslog.out"
 }
 
 @test "the systemd probe: a named unit, and failed-units naming every failed unit" {
@@ -618,6 +684,6 @@ EOF
         -C "$BATS_TEST_TMPDIR/monit.yaml" "$CHECKS"
     assert_status 1 # broken fails; 97 would be a valgrind error
     assert_output_has " * smtp: PASSED (restarted smtp.service after: "
-    assert_output_has "restart of broken.service failed: job failed, unit result exit-code"
+    assert_output_has "of broken.service failed: job failed, unit result exit-code"
     grep -q '^service=smtp status=PASSED' "$STATE"
 }
