@@ -234,10 +234,27 @@ static void complete(probe_run *run, probe_status st, const char *fmt, va_list a
     run->result->status = st;
     free(run->result->detail);
     run->result->detail = fmt ? xvasprintf(fmt, ap) : NULL;
-    /* One line, always. */
-    for (char *s = run->result->detail; s && *s; s++)
-        if (*s == '\n' || *s == '\r')
+    /* One line, always, and no control character: a reason can quote what a
+     * server sent (a MariaDB error message, say), and an escape sequence in
+     * it would act on the terminal of the admin reading the report. */
+    bool clean = true;
+    for (char *s = run->result->detail; s && *s; s++) {
+        if (*s == '\n' || *s == '\r' || *s == '\t')
             *s = ' ';
+        else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            clean = false;
+    }
+    if (!clean) {
+        strbuf b = {0};
+        for (const unsigned char *s = (const unsigned char *)run->result->detail; *s; s++) {
+            if (*s < 0x20 || *s == 0x7f)
+                sb_printf(&b, "\\x%02x", *s);
+            else
+                sb_appendn(&b, (const char *)s, 1);
+        }
+        free(run->result->detail);
+        run->result->detail = sb_steal(&b);
+    }
 }
 
 void probe_ok(probe_run *run, const char *fmt, ...)

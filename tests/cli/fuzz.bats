@@ -40,7 +40,7 @@ fuzz() {
 
 @test "fuzz targets build with clang, libFuzzer, ASan and UBSan" {
     need_build
-    for t in fuzz_config fuzz_state fuzz_json fuzz_reply fuzz_probe; do
+    for t in fuzz_config fuzz_state fuzz_json fuzz_reply fuzz_probe fuzz_format; do
         [ -x "$FUZZ_DIR/$t" ]
     done
 }
@@ -78,4 +78,8 @@ fuzz() {
 
 @test "fuzz_probe: every network probe kind against a server sending the input" {
     fuzz fuzz_probe 100
+}
+
+@test "fuzz_format: the report formatters keep their shape with any strings" {
+    fuzz fuzz_format 1000
 }

@@ -23,7 +23,9 @@ setup_file() {
     fake silent 26008
     fake noread 26009 --banner "220 not listening"
     fake close 26010
-    for p in 26001 26002 26003 26004 26005 26006 26007 26008 26009 26010; do wait_port "$p"; done
+    # A MariaDB error packet whose message carries terminal escape sequences.
+    fake banner 26011 --banner ',\x00\x00\x00\xffi\x04Host is blocked \x1b[2J\x1b[31mESCAPED\x07 go away'
+    for p in 26001 26002 26003 26004 26005 26006 26007 26008 26009 26010 26011; do wait_port "$p"; done
 }
 
 teardown_file() {
@@ -312,4 +314,15 @@ EOF
     assert_status 1
     [ "$(printf '%s\n' "$output" | grep -c 'failed, timed out after 300ms while waiting for the banner')" -eq 200 ] ||
         { printf '%s\n' "$output" | grep -v 'timed out' | head; false; }
+}
+
+@test "a server's error text with terminal escape sequences: shown escaped, never sent to the terminal" {
+    printf '[client]\nuser = monitor\npassword = x\n' >"$BATS_TEST_TMPDIR/my.cnf"
+    chmod 600 "$BATS_TEST_TMPDIR/my.cnf"
+    printf 'probes:\n  - { type: mysql, host: 127.0.0.1, port: 26011, defaults-file: %s, retries: 0 }\n' \
+        "$BATS_TEST_TMPDIR/my.cnf" | def db
+    run monit "$CHECKS"
+    assert_status 1
+    assert_output_has ' * db: FAILED: mysql 127.0.0.1:26011: host is blocked \x1b[2J\x1b[31mESCAPED\x07 go away'
+    printable_report
 }

@@ -4,7 +4,7 @@
  * made by the real loader from a definition, runs against it. The first
  * byte picks the probe; HTTP kinds marked so get the bytes as the body of a
  * 200 answer; dns gets them as the UDP answer (its ID patched to match);
- * pidfile gets them as the file's contents.
+ * pidfile and exec (a command printing them) get them as a file's contents.
  *
  * Properties: no crash, no leak, the attempt ends within its timeout, the
  * result has a status and a one-line, printable detail. */
@@ -29,7 +29,7 @@
 #define TIMEOUT_S 2
 #define MAX_SERVED (256 * 1024)
 
-enum { RAW, HTTP_BODY, UDP, PIDFILE };
+enum { RAW, HTTP_BODY, UDP, AS_FILE };
 
 typedef struct target {
     int how;
@@ -70,7 +70,8 @@ static const target targets[] = {
     {UDP, "probes: [{type: dns, name: svc.test, server: '127.0.0.1:{PORT}', record: SRV}]"},
     {UDP, "probes: [{type: dns, name: svc.test, server: '127.0.0.1:{PORT}', record: AAAA}]"},
     {UDP, "probes: [{type: dns, name: 127.0.0.7, server: '127.0.0.1:{PORT}', record: PTR}]"},
-    {PIDFILE, "pidfile: {FILE}\nprocess: fuzz_probe\n"},
+    {AS_FILE, "pidfile: {FILE}\nprocess: fuzz_probe\n"},
+    {AS_FILE, "probes: [{type: exec, command: [/bin/cat, '{FILE}']}]"}, /* a command's output */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -229,7 +230,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data++, size--;
     char *file = NULL;
     int fd = -1;
-    if (t->how == PIDFILE)
+    if (t->how == AS_FILE)
         fd = fuzz_file(data, size, &file);
     else
         serve(data, size, t->how);
