@@ -7,7 +7,7 @@
  * pidfile and exec (a command printing them) get them as a file's contents.
  *
  * Properties: no crash, no leak, the attempt ends within its timeout, the
- * result has a status and a one-line, printable detail. */
+ * result has a detail of one line without control characters. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -218,8 +218,8 @@ static void check_detail(const char *d)
 {
     if (!d)
         return;
-    for (const char *p = d; *p; p++)
-        FUZZ_ASSERT(*p != '\n' && *p != '\r', "a detail of more than one line: %s", d);
+    for (const unsigned char *p = (const unsigned char *)d; *p; p++)
+        FUZZ_ASSERT(*p >= 0x20 && *p != 0x7f, "a control character (0x%02x) in a detail: %s", *p, d);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
