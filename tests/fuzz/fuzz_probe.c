@@ -148,6 +148,11 @@ static void start(void *(*fn)(void *), int fd)
     pthread_detach(t);
 }
 
+static void remove_defaults_file(void)
+{
+    unlink(defaults_file);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     UNUSED(argc);
@@ -180,6 +185,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (!f || fprintf(f, "[client]\nuser = fuzz\npassword = fuzz-secret\n") < 0 || fclose(f) != 0)
         abort();
     chmod(defaults_file, 0600);
+    atexit(remove_defaults_file);
     return 0;
 }
 
