@@ -3,7 +3,8 @@
 #
 # Only one namespaced systemd may run at a time (they share the host's cgroup
 # tree): sd_start waits for /tmp/symbiosis-systemd-ns.lock and sd_stop
-# releases it. Works in bats (setup_file/teardown_file) and in plain bash.
+# releases it. Works in bats (setup_file/teardown_file) and in plain bash; in
+# a script, `trap sd_stop EXIT` so that a killed script leaves no systemd.
 #
 #   sd_init                 makes $SD_DIR (scratch) and $SD_UNITS (unit dir);
 #                           call first, then write your units
@@ -159,9 +160,15 @@ _sd_pid() {
     SD_PID=${pid:-${SD_PID:-}}
 }
 
+# The lock's descriptor is closed for the command: something left running in
+# the background must not hold the lock after sd_stop.
 sd_exec() {
     _sd_pid
-    nsenter -t "$SD_PID" -m -p "$@"
+    if [ -n "${SD_LOCK_FD:-}" ]; then
+        nsenter -t "$SD_PID" -m -p "$@" {SD_LOCK_FD}>&-
+    else
+        nsenter -t "$SD_PID" -m -p "$@"
+    fi
 }
 
 sd_ctl() {
