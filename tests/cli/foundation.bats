@@ -539,7 +539,7 @@ probes:
   - { type: tcp, port: 20001 }
 EOF
     echo "skip-if-load-above: 0" >"$BATS_TEST_TMPDIR/monit.yaml"
-    run script -qec "$MONIT --lock $BATS_TEST_TMPDIR/lock -C $BATS_TEST_TMPDIR/monit.yaml $CHECKS" /dev/null
+    run script -qec "$MONIT --lock $BATS_TEST_TMPDIR/lock --state $BATS_TEST_TMPDIR/state -C $BATS_TEST_TMPDIR/monit.yaml $CHECKS" /dev/null
     assert_output_has "symbiosis-monit: 1 of 2 services done"
     assert_output_has $'\r\033[K= Symbiosis service test report'
     # Not on a pipe.
