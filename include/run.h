@@ -26,8 +26,12 @@ int run_select(run_ctx *ctx, const strv *names, char **ret_missing);
  * which is NULL) and summarises each. Used again after a restart. */
 void run_probe(run_ctx *ctx, service_result *const *which, size_t n);
 
-/* The host's fully qualified name. */
-char *host_fqdn(void);
+/* The host's fully qualified name (the canonical name of gethostname(), or
+ * that name itself), looked up beside the probes: start, then wait at most
+ * until deadline (monotonic); a lookup still hanging then gives the plain name. */
+typedef struct fqdn_lookup fqdn_lookup;
+fqdn_lookup *host_fqdn_start(void);
+char *host_fqdn_wait(fqdn_lookup *l, usec_t deadline);
 
 /* 0 when no service FAILED, else 1. */
 int run_exit_status(const run_result *r);

@@ -355,8 +355,13 @@ static void service_parse_root(service *s, conf_ctx *c, yaml_node_t *root, const
                    on_failure_names[s->on_failure]);
     if (!s->on_failure_set && !s->unit)
         s->on_failure = ON_FAILURE_REPORT;
-    if (s->timeout <= 0)
+    if (s->timeout <= 0) {
+        yaml_node_t *tn = conf_map_get(c, root, "timeout");
+        usec_t zero;
+        if (tn && parse_duration(conf_scalar(tn), &zero) == 0) /* given, and 0 (not a bad value) */
+            conf_error(c, tn, "timeout must be more than 0");
         s->timeout = st->timeout;
+    }
     if (s->retries < 0)
         s->retries = st->retries;
 

@@ -300,8 +300,10 @@ int main(int argc, char **argv)
         ex = EXIT_USAGE;
         goto out_checks;
     }
-    ctx.result.host = host_fqdn();
+    fqdn_lookup *fqdn = host_fqdn_start();
     run_probe(&ctx, NULL, 0);
+    /* A hung resolver costs at most a second past the probes, never the deadline. */
+    ctx.result.host = host_fqdn_wait(fqdn, usec_min(ctx.run_deadline, now_mono() + USEC_PER_SEC));
     remedy_opts ro = {.dry_run = o.dry_run, .hold = hold};
     remedy_run(&ctx, &sf, &ro);
 
@@ -321,7 +323,7 @@ int main(int argc, char **argv)
         format_opts fo = {.verbose = o.verbose};
         f->write(stdout, &ctx.result, &fo);
     }
-    if (fflush(stdout) != 0)
+    if (fflush(stdout) != 0 && errno != EPIPE) /* `| head` closing early is no news */
         fprintf(stderr, "symbiosis-monit: cannot write the report: %s\n", strerror(errno));
     if (o.prometheus && (r = format_prometheus_file(o.prometheus, &ctx.result)) < 0)
         fprintf(stderr, "symbiosis-monit: cannot write %s: %s\n", o.prometheus, strerror(-r));

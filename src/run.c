@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <glob.h>
+#include <pthread.h>
 #include <netdb.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -139,21 +140,82 @@ void run_probe(run_ctx *ctx, service_result *const *which, size_t n)
     free(all);
 }
 
-char *host_fqdn(void)
-{
+/* The lookup runs in its own thread, beside the probes: a resolver that
+ * hangs must not hold the run past its deadline. */
+struct fqdn_lookup {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
     char name[256];
-    if (gethostname(name, sizeof name) < 0)
-        return xstrdup("localhost");
-    name[sizeof name - 1] = '\0';
+    char *result; /* set by the thread */
+    bool done;
+    bool abandoned; /* the waiter left: the thread frees the lookup */
+};
+
+static void fqdn_lookup_free(fqdn_lookup *l)
+{
+    pthread_mutex_destroy(&l->lock);
+    pthread_cond_destroy(&l->cond);
+    free(l->result);
+    free(l);
+}
+
+static void *fqdn_thread(void *arg)
+{
+    fqdn_lookup *l = arg;
     struct addrinfo hints = {.ai_flags = AI_CANONNAME, .ai_socktype = SOCK_DGRAM}, *res = NULL;
-    if (getaddrinfo(name, NULL, &hints, &res) == 0 && res && res->ai_canonname && *res->ai_canonname) {
-        char *r = xstrdup(res->ai_canonname);
-        freeaddrinfo(res);
-        return r;
-    }
+    char *r = NULL;
+    if (getaddrinfo(l->name, NULL, &hints, &res) == 0 && res && res->ai_canonname && *res->ai_canonname)
+        r = xstrdup(res->ai_canonname);
     if (res)
         freeaddrinfo(res);
-    return xstrdup(name);
+    pthread_mutex_lock(&l->lock);
+    l->result = r;
+    l->done = true;
+    bool abandoned = l->abandoned;
+    pthread_cond_signal(&l->cond);
+    pthread_mutex_unlock(&l->lock);
+    if (abandoned)
+        fqdn_lookup_free(l);
+    return NULL;
+}
+
+fqdn_lookup *host_fqdn_start(void)
+{
+    fqdn_lookup *l = xcalloc(1, sizeof *l);
+    pthread_mutex_init(&l->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&l->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    if (gethostname(l->name, sizeof l->name) < 0)
+        snprintf(l->name, sizeof l->name, "localhost");
+    l->name[sizeof l->name - 1] = '\0';
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, fqdn_thread, l) != 0)
+        l->done = true; /* no thread: the plain host name will do */
+    pthread_attr_destroy(&attr);
+    return l;
+}
+
+char *host_fqdn_wait(fqdn_lookup *l, usec_t deadline)
+{
+    pthread_mutex_lock(&l->lock);
+    while (!l->done) {
+        struct timespec ts = {.tv_sec = deadline / USEC_PER_SEC, .tv_nsec = (deadline % USEC_PER_SEC) * 1000};
+        if (pthread_cond_timedwait(&l->cond, &l->lock, &ts) != 0 && now_mono() >= deadline)
+            break;
+    }
+    char *r = xstrdup(l->result ? l->result : l->name);
+    bool done = l->done;
+    l->abandoned = !done;
+    pthread_mutex_unlock(&l->lock);
+    if (done)
+        fqdn_lookup_free(l);
+    return r;
 }
 
 int run_exit_status(const run_result *r)

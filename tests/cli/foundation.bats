@@ -570,3 +570,36 @@ EOF
     run monit_valgrind --check-config "$CHECKS"
     assert_status 2
 }
+
+@test "a resolver that never answers delays the report by a second at most, never the deadline" {
+    command -v unshare >/dev/null || skip "unshare(1) is needed for a private network and /etc/resolv.conf"
+    def a <<'EOF'
+probes:
+  - { type: exec, command: [/bin/true] }
+EOF
+    echo "nameserver 127.0.0.1" >"$BATS_TEST_TMPDIR/resolv.conf"
+    printf 'hosts: files dns\n' >"$BATS_TEST_TMPDIR/nsswitch.conf"
+    echo "skip-if-load-above: 0" >"$BATS_TEST_TMPDIR/monit.yaml"
+    # A private network where 127.0.0.1:53 swallows queries; a host name that
+    # /etc/hosts does not know, so the lookup of its full name goes to DNS.
+    SECONDS=0
+    run unshare --net --mount --uts sh -c '
+        ip link set lo up
+        hostname hang-test-host
+        mount --bind "$1/resolv.conf" /etc/resolv.conf
+        mount --bind "$1/nsswitch.conf" /etc/nsswitch.conf
+        /usr/bin/python3 -c "
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((\"127.0.0.1\", 53))
+time.sleep(60)" &
+        sleep 0.3
+        "$2" --lock "$1/lock" --state "$1/state" -C "$1/monit.yaml" "$3"
+        rc=$?
+        kill $!
+        exit $rc' sh "$BATS_TEST_TMPDIR" "$MONIT" "$CHECKS"
+    assert_status 0
+    assert_output_has " Tests conducted on hang-test-host."
+    assert_output_has " * a: PASSED"
+    [ "$SECONDS" -lt 5 ]
+}

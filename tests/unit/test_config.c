@@ -134,6 +134,7 @@ static void test_bad_values(void **state)
     (void)state;
     expect_error("timeout: 5 seconds\n",
                  "exim4.yaml:1:10: bad duration '5 seconds': expected a number and a unit, like 250ms, 5s, 2m or 1h");
+    expect_error("timeout: 0s\n", "exim4.yaml:1:10: timeout must be more than 0");
     expect_error("enabled: maybe\n", "exim4.yaml:1:10: expected true or false, got 'maybe'");
     expect_error("retries: [1]\n", "exim4.yaml:1:10: expected a whole number, got a list");
     expect_error("on-failure: reboot\nunit: x\n",
