@@ -358,6 +358,27 @@ void conn_close(conn *c)
     conn_init(c);
 }
 
+/* After a send or receive that failed with errno set: 0 to try again (EINTR,
+ * or EAGAIN once fd is ready), else the error, recorded in c->err. */
+static int io_again(conn *c, short events, usec_t deadline)
+{
+    if (errno == EINTR)
+        return 0;
+    if (errno != EAGAIN) {
+        int e = errno;
+        conn_set_errno(c, e);
+        return -e;
+    }
+    int r = wait_fd(c->fd, events, deadline);
+    if (r == -ETIMEDOUT)
+        return conn_timeout(c);
+    if (r < 0) {
+        conn_set_errno(c, -r);
+        return r;
+    }
+    return 0;
+}
+
 int conn_write(conn *c, const void *data, size_t n, usec_t deadline)
 {
     const char *p = data;
@@ -376,20 +397,9 @@ int conn_write(conn *c, const void *data, size_t n, usec_t deadline)
         } else
             w = send(c->fd, p, n, MSG_NOSIGNAL);
         if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno != EAGAIN) {
-                int e = errno;
-                conn_set_errno(c, e);
-                return -e;
-            }
-            int r = wait_fd(c->fd, POLLOUT, deadline);
-            if (r == -ETIMEDOUT)
-                return conn_timeout(c);
-            if (r < 0) {
-                conn_set_errno(c, -r);
+            int r = io_again(c, POLLOUT, deadline);
+            if (r < 0)
                 return r;
-            }
             continue;
         }
         p += w;
@@ -422,20 +432,9 @@ static ssize_t recv_some(conn *c, char *out, size_t max, usec_t deadline)
             n = recv(c->fd, out, max, 0);
         if (n >= 0)
             return n;
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN) {
-            int e = errno;
-            conn_set_errno(c, e);
-            return -e;
-        }
-        int r = wait_fd(c->fd, POLLIN, deadline);
-        if (r == -ETIMEDOUT)
-            return conn_timeout(c);
-        if (r < 0) {
-            conn_set_errno(c, -r);
+        int r = io_again(c, POLLIN, deadline);
+        if (r < 0)
             return r;
-        }
     }
 }
 
