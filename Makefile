@@ -13,14 +13,17 @@ STATEDIR ?= /var/lib/symbiosis
 
 CC ?= cc
 PKGS := libcurl mysqlclient libsystemd yaml-0.1
+# libcurl, the MariaDB client and libsystemd are not linked but loaded when
+# first used (include/lazylib.h): only their headers are needed here.
+LINKED_PKGS := yaml-0.1
 O ?= build
 CFLAGS ?= -O2 -g
 WARN := -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wno-missing-field-initializers
 CPPFLAGS += -Iinclude -DVERSION=\"$(VERSION)\" -D_GNU_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-LDLIBS += $(PKG_LIBS) -lpthread -lm -lresolv
+PKG_LIBS = $(shell pkg-config --libs $(LINKED_PKGS) 2>/dev/null)
+LDLIBS += $(PKG_LIBS) -ldl -lpthread -lm -lresolv
 
 SRC := $(sort $(wildcard src/*.c src/*/*.c))
 OBJ := $(SRC:%.c=$(O)/%.o)

@@ -21,6 +21,7 @@ enum {
     PROBE_INTERNAL = 1 << 3, /* made by the loader only (implicit probes) */
     PROBE_NO_RETRY = 1 << 4, /* measuring kinds: retries make no sense */
     PROBE_CERT = 1 << 5,     /* takes verify, cert-days, cert-warn-days (no tls key) */
+    PROBE_CURL = 1 << 6,     /* always talks through libcurl (fetch.h); TLS does too */
 };
 
 /* The context of one attempt. */
@@ -28,6 +29,11 @@ typedef struct probe_run {
     const struct probe *probe;
     usec_t deadline;     /* monotonic: min(attempt start + timeout, run deadline) */
     usec_t run_deadline; /* monotonic: the whole run's */
+    /* Monotonic: when the scheduler began the batch this probe is part of.
+     * Probes of one batch may share what they read of the host (process.c's
+     * look at /proc); a later batch (the re-probe after a restart) looks
+     * again. */
+    usec_t batch_started;
     probe_result *result;
     /* Private to probe.c: */
     bool completed;
@@ -90,7 +96,7 @@ int probe_port(const probe *p);
 /* Runs the probe with its retries (attempts share the probe's timeout: a retry
  * is made only while time is left, never after an attempt that timed out) and
  * fills r. The run deadline bounds it too. Thread-safe. */
-void probe_execute(const probe *p, usec_t run_deadline, probe_result *r);
+void probe_execute(const probe *p, usec_t run_deadline, usec_t batch_started, probe_result *r);
 
 /* Completion: exactly one per attempt. detail is printf-style, one line. */
 void probe_ok(probe_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

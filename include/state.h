@@ -33,6 +33,7 @@ typedef struct state_entry {
 typedef struct state {
     state_entry *v;
     size_t n;
+    char *on_disk; /* the file's text as state_load() read it (when it parsed) */
 } state;
 
 /* Parses a state file's bytes (any bytes: it is a fuzz target). 0 and *ret,
@@ -47,7 +48,9 @@ char *state_format(const state *s);
  * *ret_warning says what happened; that still returns 0. */
 int state_load(const char *path, bool rename_corrupt, state *ret, char **ret_warning);
 /* Replaces path atomically: a temporary file in the same directory, fsync,
- * rename, fsync of the directory. -ELOOP when path is a symbolic link. */
+ * rename, fsync of the directory. -ELOOP when path is a symbolic link.
+ * Nothing is written when the text is what state_load() read: a run that
+ * saw nothing new (most cron runs) costs the disk nothing. */
 int state_save(const char *path, const state *s, char **ret_err);
 
 state_entry *state_find(const state *s, const char *name);

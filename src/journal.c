@@ -5,6 +5,8 @@
 #include <string.h>
 #include <syslog.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#define SD_JOURNAL_SUPPRESS_LOCATION /* plain sd_journal_sendv(): see src/lib/systemd.c */
 #include <systemd/sd-journal.h>
 
 #include "config.h"
@@ -24,9 +26,23 @@ void journal_log(const char *svc_name, const char *status, int priority, const c
     va_start(ap, fmt);
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
-    if (!journal_running() ||
-        sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", priority, "SYSLOG_IDENTIFIER=symbiosis-monit",
-                        "SYMBIOSIS_SERVICE=%s", svc_name, "SYMBIOSIS_STATUS=%s", status, NULL) < 0) {
+    bool sent = false;
+    if (journal_running()) {
+        char *fields[] = {
+            xasprintf("MESSAGE=%s", msg),
+            xasprintf("PRIORITY=%d", priority),
+            xstrdup("SYSLOG_IDENTIFIER=symbiosis-monit"),
+            xasprintf("SYMBIOSIS_SERVICE=%s", svc_name),
+            xasprintf("SYMBIOSIS_STATUS=%s", status),
+        };
+        struct iovec iov[ARRAY_SIZE(fields)];
+        for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+            iov[i] = (struct iovec){.iov_base = fields[i], .iov_len = strlen(fields[i])};
+        sent = sd_journal_sendv(iov, (int)ARRAY_SIZE(iov)) >= 0;
+        for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+            free(fields[i]);
+    }
+    if (!sent) {
         openlog("symbiosis-monit", LOG_PID, LOG_DAEMON);
         syslog(priority, "%s", msg);
         closelog();

@@ -5,12 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <mysql.h>
 
 #include "config.h"
 #include "format.h"
 #include "journal.h"
+#include "lazylib.h"
 #include "lock.h"
 #include "options.h"
 #include "precond.h"
@@ -83,6 +83,19 @@ static bool uses_kind(const checks *c, const char *type)
         for (size_t j = 0; j < c->v[i]->n_probes; j++)
             if (!strcmp(c->v[i]->probes[j]->kind->type, type))
                 return true;
+    return false;
+}
+
+/* Whether any probe will talk through libcurl: those of the kinds that
+ * always do, and every TLS connection (net.h). */
+static bool uses_curl(const checks *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        for (size_t j = 0; j < c->v[i]->n_probes; j++) {
+            const probe *p = c->v[i]->probes[j];
+            if ((p->kind->flags & PROBE_CURL) || p->tls != TLS_NONE)
+                return true;
+        }
     return false;
 }
 
@@ -168,16 +181,6 @@ int main(int argc, char **argv)
     /* Before any thread: SIGTERM/SIGINT/SIGHUP stop the run (signals.h). */
     if (signals_install() < 0)
         fprintf(stderr, "symbiosis-monit: cannot set up signal handling; a signal will end the run abruptly\n");
-    /* Both libraries are initialised before any probe thread: the MariaDB
-     * client library is thread-safe only after mysql_library_init() (below,
-     * once the definitions are known). libcurl goes first: the other order
-     * leaks OpenSSL's per-thread random state of every probe thread that
-     * used TLS (seen with LeakSanitizer). */
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        fprintf(stderr, "symbiosis-monit: cannot initialise libcurl\n");
-        options_free(&o);
-        return EXIT_FAILED;
-    }
     bool root = geteuid() == 0;
     settings st;
     settings_init(&st);
@@ -218,13 +221,23 @@ int main(int argc, char **argv)
         ex = EXIT_PASSED;
         goto out_checks;
     }
-    /* mysql_library_init() looks the "mysql" service up through NSS and
-     * /etc/services: only runs with a mysql probe pay for it. */
-    if (uses_kind(&c, "mysql") && mysql_library_init(0, NULL, NULL) != 0) {
-        fprintf(stderr, "symbiosis-monit: cannot initialise the MariaDB client library\n");
-        ex = EXIT_FAILED;
-        goto out_checks;
-    }
+    /* libcurl and the MariaDB client are loaded when first used (lazylib.h);
+     * libcurl starts loading now, beside what follows, if a probe will need
+     * it. The MariaDB client library is thread-safe only after
+     * mysql_library_init(), so it is initialised here, before any probe
+     * thread, and after libcurl: the other order leaks OpenSSL's per-thread
+     * random state of every probe thread that used TLS (seen with
+     * LeakSanitizer). mysql_library_init() also looks the "mysql" service up
+     * through NSS and /etc/services: only runs with a mysql probe pay for it. */
+    if (uses_kind(&c, "mysql")) {
+        lazylib_load(LAZYLIB_CURL);
+        if (mysql_library_init(0, NULL, NULL) != 0) {
+            fprintf(stderr, "symbiosis-monit: cannot initialise the MariaDB client library\n");
+            ex = EXIT_FAILED;
+            goto out_checks;
+        }
+    } else if (uses_curl(&c))
+        lazylib_preload(LAZYLIB_CURL);
     /* Settings errors do not stop the checks: defaults are used, and the
      * admin is told (a warning about the run itself). */
     for (size_t i = 0; i < settings_errors.n; i++)
@@ -342,7 +355,6 @@ out_checks:
     strv_free(&settings_errors);
     free(settings_insecure);
     options_free(&o);
-    curl_global_cleanup();
-    mysql_library_end();
+    lazylib_cleanup();
     return ex;
 }

@@ -19,6 +19,7 @@ typedef struct pool {
     bool *finished;  /* per job */
     bool abandoned;  /* the caller gave up waiting */
     usec_t run_deadline;
+    usec_t started; /* monotonic: the batch's (probe_run.batch_started) */
     size_t workers_alive;
     size_t refs; /* caller + workers; the last one frees */
 } pool;
@@ -46,7 +47,7 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&p->lock);
 
         probe_result r = {0};
-        probe_execute(pr, p->run_deadline, &r);
+        probe_execute(pr, p->run_deadline, p->started, &r);
 
         pthread_mutex_lock(&p->lock);
         if (p->abandoned) {
@@ -87,6 +88,7 @@ size_t sched_run(sched_job *jobs, size_t n, int parallel, usec_t run_deadline, s
     p->n = n;
     p->finished = xcalloc(n, sizeof *p->finished);
     p->run_deadline = run_deadline;
+    p->started = now_mono();
     p->refs = 1;
 
     size_t want = parallel > 0 ? (size_t)parallel : 1;
@@ -115,7 +117,7 @@ size_t sched_run(sched_job *jobs, size_t n, int parallel, usec_t run_deadline, s
                 /* No thread at all: run inline. */
                 pthread_mutex_unlock(&p->lock);
                 for (size_t j = 0; j < n; j++)
-                    probe_execute(jobs[j].probe, run_deadline, jobs[j].result);
+                    probe_execute(jobs[j].probe, run_deadline, p->started, jobs[j].result);
                 pthread_mutex_lock(&p->lock);
                 p->done = n;
                 for (size_t j = 0; j < n; j++)

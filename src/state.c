@@ -27,6 +27,7 @@ void state_free(state *s)
     for (size_t i = 0; i < s->n; i++)
         entry_free(&s->v[i]);
     free(s->v);
+    free(s->on_disk);
     *s = (state){0};
 }
 
@@ -397,6 +398,10 @@ int state_load(const char *path, bool rename_corrupt, state *ret, char **ret_war
         why = xasprintf("cannot read it: %s", r == -EBADFD ? "not a regular file" : strerror_r(-r, errbuf, sizeof errbuf));
     else if (state_parse(buf, len, ret, &why) < 0)
         *ret = (state){0};
+    else if (buf && strlen(buf) == len) {
+        ret->on_disk = buf;
+        buf = NULL;
+    }
     free(buf);
     if (!why)
         return 0;
@@ -456,6 +461,11 @@ int state_save(const char *path, const state *s, char **ret_err)
         *ret_err = xasprintf("%s is a symbolic link; refusing to write through it", path);
         return -ELOOP;
     }
+    char *text = state_format(s);
+    if (s->on_disk && !strcmp(text, s->on_disk)) {
+        free(text);
+        return 0;
+    }
     char *copy = xstrdup(path);
     char *dir = xstrdup(dirname(copy));
     free(copy);
@@ -470,9 +480,7 @@ int state_save(const char *path, const state *s, char **ret_err)
         *ret_err = xasprintf("cannot create a temporary file next to %s: %s", path, strerror_r(-r, errbuf, sizeof errbuf));
         goto out;
     }
-    char *text = state_format(s);
     r = write_all(fd, text, strlen(text));
-    free(text);
     if (r == 0 && fchmod(fd, 0644) < 0)
         r = -errno;
     if (r == 0 && fsync(fd) < 0)
@@ -495,6 +503,7 @@ int state_save(const char *path, const state *s, char **ret_err)
     if (dfd >= 0)
         close(dfd);
 out:
+    free(text);
     free(tmp);
     free(dir);
     return r;

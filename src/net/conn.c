@@ -2,6 +2,7 @@
  * sockets waited on with poll(); implicit TLS goes through libcurl's
  * CONNECT_ONLY mode (curl_easy_send/recv), so no TLS code is written here. */
 #include "net.h"
+#include "lazylib.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -154,7 +155,8 @@ static int open_tls(conn *c, const char *host, int port, int fd, bool verify, us
     c->curl = curl_easy_init();
     if (!c->curl) {
         free(url);
-        conn_set_err(c, "cannot initialise libcurl");
+        const char *why = lazylib_error(LAZYLIB_CURL);
+        conn_set_err(c, "cannot initialise libcurl%s%s", why ? ": " : "", why ? why : "");
         return -ENOMEM;
     }
     long ms = (long)((left + 999) / 1000);

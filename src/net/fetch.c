@@ -2,6 +2,7 @@
  * consul, patroni, ldap): deadline, size bound, no proxy, certificate expiry,
  * and curl's errors turned into one-line reasons. */
 #include "fetch.h"
+#include "lazylib.h"
 #include "net.h"
 
 #include <string.h>
@@ -116,7 +117,8 @@ int fetch_url(probe_run *run, const fetch_req *req, fetch_resp *ret)
     }
     CURL *h = curl_easy_init();
     if (!h) {
-        probe_fail(run, "cannot initialise libcurl");
+        const char *why = lazylib_error(LAZYLIB_CURL);
+        probe_fail(run, "cannot initialise libcurl%s%s", why ? ": " : "", why ? why : "");
         return -1;
     }
     char errbuf[CURL_ERROR_SIZE] = "";

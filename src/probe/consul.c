@@ -140,7 +140,7 @@ out:
 
 const probe_kind probe_consul = {
     .type = "consul",
-    .flags = PROBE_CERT,
+    .flags = PROBE_CERT | PROBE_CURL,
     .cfg_size = sizeof(consul_cfg),
     .keys = consul_keys,
     .check = consul_check,

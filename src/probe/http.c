@@ -178,7 +178,7 @@ static void http_run(probe_run *run)
 
 const probe_kind probe_http = {
     .type = "http",
-    .flags = PROBE_CERT,
+    .flags = PROBE_CERT | PROBE_CURL,
     .cfg_size = sizeof(http_cfg),
     .keys = http_keys,
     .check = http_check,

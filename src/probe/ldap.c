@@ -85,7 +85,7 @@ static void ldap_run(probe_run *run)
 
 const probe_kind probe_ldap = {
     .type = "ldap",
-    .flags = PROBE_CERT,
+    .flags = PROBE_CERT | PROBE_CURL,
     .cfg_size = sizeof(ldap_cfg),
     .keys = ldap_keys,
     .check = ldap_check,

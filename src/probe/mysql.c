@@ -9,6 +9,7 @@
 #include <mysql.h>
 
 #include "config.h"
+#include "lazylib.h"
 #include "probe.h"
 
 #define MYSQL_DEBIAN_DEFAULTS "/etc/mysql/debian.cnf"
@@ -244,7 +245,9 @@ static void mysql_probe_run(probe_run *run)
         return;
     }
     if (mysql_thread_init() != 0) {
-        probe_fail(run, "cannot initialise the MariaDB client library for this thread");
+        const char *why = lazylib_error(LAZYLIB_MARIADB);
+        probe_fail(run, "cannot initialise the MariaDB client library%s%s", why ? ": " : " for this thread",
+                   why ? why : "");
         return;
     }
     MYSQL *m = mysql_init(NULL);
@@ -257,7 +260,7 @@ static void mysql_probe_run(probe_run *run)
      * by driving its non-blocking interface with poll() here. */
     unsigned secs = (unsigned)((left + USEC_PER_SEC - 1) / USEC_PER_SEC);
     unsigned protocol = cfg->socket ? MYSQL_PROTOCOL_SOCKET : (p->host || p->port) ? MYSQL_PROTOCOL_TCP : 0;
-    int bad = mysql_optionsv(m, MYSQL_OPT_NONBLOCK, 0) | mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &secs) |
+    int bad = mysql_optionsv(m, MYSQL_OPT_NONBLOCK, (size_t)0) | mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &secs) |
               mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &secs) | mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &secs);
     if (protocol)
         bad |= mysql_optionsv(m, MYSQL_OPT_PROTOCOL, &protocol);

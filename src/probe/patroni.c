@@ -88,7 +88,7 @@ static void patroni_run(probe_run *run)
 
 const probe_kind probe_patroni = {
     .type = "patroni",
-    .flags = PROBE_CERT,
+    .flags = PROBE_CERT | PROBE_CURL,
     .cfg_size = sizeof(patroni_cfg),
     .keys = patroni_keys,
     .check = patroni_check,

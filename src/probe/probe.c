@@ -196,14 +196,15 @@ void probe_free(probe *p)
 
 #define RETRY_PAUSE (100 * USEC_PER_MSEC)
 
-void probe_execute(const probe *p, usec_t run_deadline, probe_result *r)
+void probe_execute(const probe *p, usec_t run_deadline, usec_t batch_started, probe_result *r)
 {
     usec_t start = now_mono();
     usec_t end = usec_min(start + p->timeout, run_deadline);
     probe_result_clear(r);
     for (int attempt = 0;; attempt++) {
         probe_result tmp = {0};
-        probe_run run = {.probe = p, .deadline = end, .run_deadline = run_deadline, .result = &tmp};
+        probe_run run = {
+            .probe = p, .deadline = end, .run_deadline = run_deadline, .batch_started = batch_started, .result = &tmp};
         if (now_mono() >= run_deadline) {
             probe_fail(&run, "run deadline reached");
         } else {

@@ -179,21 +179,23 @@ static void check_pidfile(probe_run *run, const service *s)
     probe_ok(run, "PID %ld is running", pid);
 }
 
-/* One look at /proc, shared by the process probes that run at the same time:
+/* One look at /proc, shared by the process probes of a batch (probe.h):
  * each scan reads three files per process, which is most of a run's system
- * time on a busy host. A probe uses the last scan only if it ended after the
- * probe began (it waited for that scan on the lock), so a probe after a
- * restart always looks again. The last scan is kept until the next one. */
+ * time on a busy host. A probe uses the last scan only if it began after the
+ * probe's batch did, so the re-probe after a restart (a batch of its own)
+ * always looks again. The last scan is kept until the next one. */
 static struct {
     pthread_mutex_t lock;
     proc_info *v;
     size_t n;
-    usec_t ended; /* monotonic; 0: none yet */
+    usec_t began; /* monotonic; 0: none yet */
 } proc_scan = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* Called with proc_scan.lock held. */
 static int proc_scan_refresh(void)
 {
+    usec_t began = now_mono();
+    proc_scan.began = 0;
     DIR *d = opendir("/proc");
     if (!d)
         return -errno;
@@ -214,17 +216,16 @@ static int proc_scan_refresh(void)
         proc_info_read((pid_t)pid, &proc_scan.v[proc_scan.n++]);
     }
     closedir(d);
-    proc_scan.ended = now_mono();
+    proc_scan.began = began;
     return 0;
 }
 
 static void check_process(probe_run *run, const service *s)
 {
-    usec_t began = now_mono();
     long found = 0;
     size_t count = 0;
     pthread_mutex_lock(&proc_scan.lock);
-    int r = proc_scan.ended >= began && proc_scan.ended ? 0 : proc_scan_refresh();
+    int r = proc_scan.began && proc_scan.began >= run->batch_started ? 0 : proc_scan_refresh();
     for (size_t i = 0; r == 0 && i < proc_scan.n; i++) {
         const proc_info *pi = &proc_scan.v[i];
         if (proc_info_is(pi, s->process) && pid_alive(pi->pid)) {

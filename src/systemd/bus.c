@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
+#define SYSTEM_BUS_SOCKET "/run/dbus/system_bus_socket" /* sd_bus_open_system()'s default */
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"
 #define SD_MANAGER "org.freedesktop.systemd1.Manager"
@@ -64,7 +66,14 @@ void bus_set_timeout(sd_bus *bus, usec_t timeout)
 int bus_open(usec_t timeout, sd_bus **ret_bus, char **ret_err)
 {
     sd_bus *bus = NULL;
-    int r = sd_bus_open_system(&bus);
+    int r;
+    /* Where there is no system bus, say so without loading libsystemd
+     * (lazylib.h) to find out: sd_bus_open_system() would fail with the
+     * same -ENOENT. */
+    if (!getenv("DBUS_SYSTEM_BUS_ADDRESS") && access(SYSTEM_BUS_SOCKET, F_OK) < 0)
+        r = -errno;
+    else
+        r = sd_bus_open_system(&bus);
     if (r < 0) {
         set_err(ret_err, bus_err_text("cannot connect to the system bus", NULL, r));
         return r;

@@ -4,6 +4,7 @@
 # report, the lock, exit codes. Ports 20000-20999.
 
 load "$TOP/tests/lib/common"
+bats_require_minimum_version 1.5.0
 
 setup_file() {
     export D="$BATS_FILE_TMPDIR"
@@ -602,4 +603,72 @@ time.sleep(60)" &
     assert_output_has " Tests conducted on hang-test-host."
     assert_output_has " * a: PASSED"
     [ "$SECONDS" -lt 5 ]
+}
+
+@test "libcurl, the MariaDB client and libsystemd are loaded only by a run that uses them" {
+    echo "skip-if-load-above: 0" >"$BATS_TEST_TMPDIR/monit.yaml"
+    def banner <<'EOF2'
+probes:
+  - { type: tcp, port: 20001, expect: "^220 " }
+EOF2
+    # LD_DEBUG=libs makes the dynamic loader name every library it loads.
+    run --separate-stderr env LD_DEBUG=libs "$MONIT" --lock "$BATS_TEST_TMPDIR/lock" \
+        --state "$BATS_TEST_TMPDIR/state" -C "$BATS_TEST_TMPDIR/monit.yaml" "$CHECKS"
+    assert_status 0
+    assert_output_has " * banner: PASSED"
+    grep -q "calling init: .*libyaml" <<<"$stderr" # the loader does report
+    [ "$(grep -cE "libcurl|libmariadb|libsystemd" <<<"$stderr")" = 0 ]
+    def web <<'EOF2'
+probes:
+  - { type: http, url: "http://127.0.0.1:20080/", body: "hello from nginx" }
+EOF2
+    run --separate-stderr env LD_DEBUG=libs "$MONIT" --lock "$BATS_TEST_TMPDIR/lock" \
+        --state "$BATS_TEST_TMPDIR/state" -C "$BATS_TEST_TMPDIR/monit.yaml" "$CHECKS"
+    assert_status 0
+    assert_output_has " * web: PASSED"
+    grep -q "calling init: .*libcurl" <<<"$stderr"
+    [ "$(grep -cE "libmariadb|libsystemd" <<<"$stderr")" = 0 ]
+}
+
+@test "a libcurl that cannot be loaded: the probes that need it fail and say why, the others run" {
+    echo "skip-if-load-above: 0" >"$BATS_TEST_TMPDIR/monit.yaml"
+    # A broken libcurl.so.4 first on the library path.
+    mkdir "$BATS_TEST_TMPDIR/lib"
+    echo "not a library" >"$BATS_TEST_TMPDIR/lib/libcurl.so.4"
+    def banner <<'EOF2'
+probes:
+  - { type: tcp, port: 20001, expect: "^220 " }
+EOF2
+    def web <<'EOF2'
+probes:
+  - { type: http, url: "http://127.0.0.1:20080/" }
+EOF2
+    run --separate-stderr env LD_LIBRARY_PATH="$BATS_TEST_TMPDIR/lib" "$MONIT" --lock "$BATS_TEST_TMPDIR/lock" \
+        --state "$BATS_TEST_TMPDIR/state" -C "$BATS_TEST_TMPDIR/monit.yaml" "$CHECKS"
+    assert_status 1
+    assert_output_has " * banner: PASSED"
+    assert_output_has " * web: FAILED: http://127.0.0.1:20080/: cannot initialise libcurl: cannot load libcurl.so.4: "
+    grep -q "symbiosis-monit: cannot load libcurl.so.4: .*libcurl.so.4" <<<"$stderr"
+    [ "$(grep -c "cannot load libcurl" <<<"$stderr")" = 1 ] # said once
+}
+
+@test "a run that saw nothing new leaves the state file as it was; a change replaces it" {
+    def banner <<'EOF2'
+probes:
+  - { type: tcp, port: 20001, expect: "^220 " }
+EOF2
+    run monit -q "$CHECKS"
+    assert_status 0
+    local first; first=$(stat -c %i "$BATS_TEST_TMPDIR/state")
+    run monit -q "$CHECKS"
+    assert_status 0
+    [ "$(stat -c %i "$BATS_TEST_TMPDIR/state")" = "$first" ] # not replaced
+    def banner <<'EOF2'
+probes:
+  - { type: tcp, port: 20002, expect: "^220 ", retries: 0 }
+EOF2
+    run monit -q "$CHECKS"
+    assert_status 1
+    [ "$(stat -c %i "$BATS_TEST_TMPDIR/state")" != "$first" ] # replaced: FAILED since now
+    grep -q "service=banner status=FAILED" "$BATS_TEST_TMPDIR/state"
 }

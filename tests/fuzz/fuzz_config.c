@@ -4,6 +4,8 @@
 #include <ctype.h>
 #include <curl/curl.h>
 
+#include "lazylib.h"
+
 #include "config.h"
 #include "fuzz.h"
 #include "probe.h"
@@ -12,7 +14,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     UNUSED(argc);
     UNUSED(argv);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    lazylib_load(LAZYLIB_CURL);
     return 0;
 }
 

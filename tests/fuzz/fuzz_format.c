@@ -9,6 +9,8 @@
  * character) has one line per service, and per probe with --verbose. */
 #include <ctype.h>
 #include <curl/curl.h>
+
+#include "lazylib.h"
 #include <math.h>
 
 #include "config.h"
@@ -24,7 +26,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     UNUSED(argc);
     UNUSED(argv);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    lazylib_load(LAZYLIB_CURL);
     return 0;
 }
 

@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 
 #include <curl/curl.h>
+
+#include "lazylib.h"
 #include <mysql.h>
 
 #include "config.h"
@@ -157,7 +159,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     UNUSED(argc);
     UNUSED(argv);
-    if (mysql_library_init(0, NULL, NULL) != 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    if (lazylib_load(LAZYLIB_CURL) < 0 || mysql_library_init(0, NULL, NULL) != 0)
         abort();
     for (port = PORT_FIRST; port <= PORT_LAST; port++) {
         struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -254,7 +256,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < s->n_probes; i++) {
         probe_result r = {0};
         usec_t start = now_mono();
-        probe_execute(s->probes[i], start + 30 * USEC_PER_SEC, &r);
+        probe_execute(s->probes[i], start + 30 * USEC_PER_SEC, now_mono(), &r);
         usec_t took = now_mono() - start;
         FUZZ_ASSERT(took <= (TIMEOUT_S + 1) * USEC_PER_SEC, "%s took %.2fs", s->probes[i]->name, took / 1e6);
         check_detail(r.detail);

@@ -427,14 +427,17 @@ time.sleep(60)' >"$BATS_TEST_TMPDIR/holder.out" 3>&- &
 }
 
 @test "--quiet reminds of a failure last reported longer ago than remind-every" {
-    printf 'remind-every: 1s\nskip-if-load-above: 0\n' >"$BATS_TEST_TMPDIR/monit.yaml"
+    # The state counts whole seconds: with remind-every 1s, a second run a
+    # few milliseconds after the first could fall past a second's boundary
+    # and be "a second later". 3s leaves the second run two seconds of room.
+    printf 'remind-every: 3s\nskip-if-load-above: 0\n' >"$BATS_TEST_TMPDIR/monit.yaml"
     printf 'unit: quiet\non-failure: report\n' | def quiet
     sd_ctl stop quiet.service
     run nmonit -q "$CHECKS"
     assert_output_has " * quiet: FAILED"
     run nmonit -q "$CHECKS"
     [ -z "$output" ]
-    sleep 1.1
+    sleep 3.1
     run nmonit -q "$CHECKS"
     assert_output_has " * quiet: FAILED"
 }
