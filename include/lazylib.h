@@ -28,10 +28,15 @@ bool lazylib_loaded(lazylib_id id);
 /* Why loading failed, or NULL. */
 const char *lazylib_error(lazylib_id id);
 
-/* Loads libcurl in a thread of its own, so that the ~4 ms it takes overlap
- * the probes that do not need it. Callers of curl functions simply wait for
- * it (lazylib_load's once). A no-op when already loaded or started. */
+/* Loads the library in a thread of its own, so that the time it takes
+ * (libcurl: ~5 ms of CPU here) overlaps the probes that do not need it.
+ * Callers of its functions simply wait for it (lazylib_load's once). A no-op
+ * when already loaded or started. While it loads, glibc's pthread_create()
+ * waits for it too (both take the loader's TLS lock): start the threads you
+ * need first (scheduler.c does). */
 void lazylib_preload(lazylib_id id);
+/* Whether a preload of the library is under way. */
+bool lazylib_loading(lazylib_id id);
 
 /* The address of a function of the library, loading it first; NULL when
  * either fails. For src/lib/ only. */

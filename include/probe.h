@@ -92,6 +92,8 @@ void probe_free(probe *p);
 const char *probe_host(const probe *p);
 const char *probe_host_display(const probe *p);
 int probe_port(const probe *p);
+/* Whether the probe talks through libcurl (PROBE_CURL kinds, and TLS). */
+bool probe_uses_curl(const probe *p);
 
 /* Runs the probe with its retries (attempts share the probe's timeout: a retry
  * is made only while time is left, never after an attempt that timed out) and

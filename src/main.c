@@ -86,19 +86,6 @@ static bool uses_kind(const checks *c, const char *type)
     return false;
 }
 
-/* Whether any probe will talk through libcurl: those of the kinds that
- * always do, and every TLS connection (net.h). */
-static bool uses_curl(const checks *c)
-{
-    for (size_t i = 0; i < c->n; i++)
-        for (size_t j = 0; j < c->v[i]->n_probes; j++) {
-            const probe *p = c->v[i]->probes[j];
-            if ((p->kind->flags & PROBE_CURL) || p->tls != TLS_NONE)
-                return true;
-        }
-    return false;
-}
-
 static bool path_exists(const char *dir, const char *name)
 {
     char *p = xasprintf("%s/%s", dir, name);
@@ -222,8 +209,8 @@ int main(int argc, char **argv)
         goto out_checks;
     }
     /* libcurl and the MariaDB client are loaded when first used (lazylib.h);
-     * libcurl starts loading now, beside what follows, if a probe will need
-     * it. The MariaDB client library is thread-safe only after
+     * the scheduler starts loading libcurl beside the probes that do not
+     * need it. The MariaDB client library is thread-safe only after
      * mysql_library_init(), so it is initialised here, before any probe
      * thread, and after libcurl: the other order leaks OpenSSL's per-thread
      * random state of every probe thread that used TLS (seen with
@@ -236,8 +223,7 @@ int main(int argc, char **argv)
             ex = EXIT_FAILED;
             goto out_checks;
         }
-    } else if (uses_curl(&c))
-        lazylib_preload(LAZYLIB_CURL);
+    }
     /* Settings errors do not stop the checks: defaults are used, and the
      * admin is told (a warning about the run itself). */
     for (size_t i = 0; i < settings_errors.n; i++)

@@ -52,6 +52,11 @@ const char *probe_host(const probe *p)
     return p->host ? p->host : "localhost";
 }
 
+bool probe_uses_curl(const probe *p)
+{
+    return (p->kind->flags & PROBE_CURL) || p->tls != TLS_NONE;
+}
+
 const char *probe_host_display(const probe *p)
 {
     /* localhost resolves to 127.0.0.1 first on Debian; the report says so. */
