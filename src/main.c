@@ -86,6 +86,16 @@ static bool uses_kind(const checks *c, const char *type)
     return false;
 }
 
+/* Whether any probe talks through libcurl (probe.h). */
+static bool uses_curl(const checks *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        for (size_t j = 0; j < c->v[i]->n_probes; j++)
+            if (probe_uses_curl(c->v[i]->probes[j]))
+                return true;
+    return false;
+}
+
 static bool path_exists(const char *dir, const char *name)
 {
     char *p = xasprintf("%s/%s", dir, name);
@@ -217,8 +227,11 @@ int main(int argc, char **argv)
      * LeakSanitizer). mysql_library_init() also looks the "mysql" service up
      * through NSS and /etc/services: only runs with a mysql probe pay for it. */
     if (uses_kind(&c, "mysql")) {
-        lazylib_load(LAZYLIB_CURL);
-        if (mysql_library_init(0, NULL, NULL) != 0) {
+        /* A library that cannot be loaded fails only the probes that need
+         * it, with the reason (lazylib.h); the run goes on. */
+        if (uses_curl(&c))
+            (void)lazylib_load(LAZYLIB_CURL);
+        if (lazylib_load(LAZYLIB_MARIADB) == 0 && mysql_library_init(0, NULL, NULL) != 0) {
             fprintf(stderr, "symbiosis-monit: cannot initialise the MariaDB client library\n");
             ex = EXIT_FAILED;
             goto out_checks;

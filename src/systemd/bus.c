@@ -1,6 +1,7 @@
 /* bus.c: sd-bus helpers: reading unit state, running unit jobs and awaiting
  * their JobRemoved signal with a bound, listing failed units. */
 #include "bus.h"
+#include "lazylib.h"
 
 #include <errno.h>
 #include <string.h>
@@ -72,7 +73,10 @@ int bus_open(usec_t timeout, sd_bus **ret_bus, char **ret_err)
      * same -ENOENT. */
     if (!getenv("DBUS_SYSTEM_BUS_ADDRESS") && access(SYSTEM_BUS_SOCKET, F_OK) < 0)
         r = -errno;
-    else
+    else if (lazylib_load(LAZYLIB_SYSTEMD) < 0) {
+        set_err(ret_err, xasprintf("cannot connect to the system bus: %s", lazylib_error(LAZYLIB_SYSTEMD)));
+        return -ENOSYS;
+    } else
         r = sd_bus_open_system(&bus);
     if (r < 0) {
         set_err(ret_err, bus_err_text("cannot connect to the system bus", NULL, r));

@@ -672,3 +672,39 @@ EOF2
     [ "$(stat -c %i "$BATS_TEST_TMPDIR/state")" != "$first" ] # replaced: FAILED since now
     grep -q "service=banner status=FAILED" "$BATS_TEST_TMPDIR/state"
 }
+
+@test "a MariaDB client or libsystemd that cannot be loaded fails only what needs it, with the reason" {
+    echo "skip-if-load-above: 0" >"$BATS_TEST_TMPDIR/monit.yaml"
+    mkdir "$BATS_TEST_TMPDIR/lib"
+    echo "not a library" >"$BATS_TEST_TMPDIR/lib/libmariadb.so.3"
+    echo "not a library" >"$BATS_TEST_TMPDIR/lib/libsystemd.so.0"
+    def banner <<'EOF2'
+probes:
+  - { type: tcp, port: 20001, expect: "^220 " }
+EOF2
+    def db <<'EOF2'
+probes:
+  - { type: mysql, socket: /nonexistent/mysqld.sock }
+EOF2
+    def units <<'EOF2'
+probes:
+  - { type: systemd, failed-units: true }
+EOF2
+    # A system bus to talk to: a socket that is there (the probe must get as
+    # far as loading libsystemd to find it cannot).
+    mkdir -p "$BATS_TEST_TMPDIR/bus"
+    "$PY" -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(30)' \
+        "$BATS_TEST_TMPDIR/bus/socket" &
+    local bus=$!
+    wait_file "$BATS_TEST_TMPDIR/bus/socket"
+    run --separate-stderr env LD_LIBRARY_PATH="$BATS_TEST_TMPDIR/lib" \
+        DBUS_SYSTEM_BUS_ADDRESS="unix:path=$BATS_TEST_TMPDIR/bus/socket" "$MONIT" --lock "$BATS_TEST_TMPDIR/lock" \
+        --state "$BATS_TEST_TMPDIR/state" -C "$BATS_TEST_TMPDIR/monit.yaml" "$CHECKS"
+    kill "$bus"
+    assert_status 1
+    assert_output_has " * banner: PASSED"
+    assert_output_has " * db: FAILED: mysql /nonexistent/mysqld.sock: cannot initialise the MariaDB client library: cannot load libmariadb.so.3: "
+    assert_output_has " * units: FAILED: systemd failed-units: cannot connect to the system bus: cannot load libsystemd.so.0: "
+    grep -q "symbiosis-monit: cannot load libmariadb.so.3: " <<<"$stderr"
+    grep -q "symbiosis-monit: cannot load libsystemd.so.0: " <<<"$stderr"
+}
