@@ -312,10 +312,14 @@ int main(int argc, char **argv)
         ex = EXIT_USAGE;
         goto out_checks;
     }
-    fqdn_lookup *fqdn = host_fqdn_start();
+    /* The host's full name is for the report only: looked up beside the
+     * probes when a report is sure to be shown, else only once it is (most
+     * --quiet runs show none, and need not ask a resolver anything). A hung
+     * resolver costs at most a second past the probes, never the deadline. */
+    fqdn_lookup *fqdn = o.quiet ? NULL : host_fqdn_start();
     run_probe(&ctx, NULL, 0);
-    /* A hung resolver costs at most a second past the probes, never the deadline. */
-    ctx.result.host = host_fqdn_wait(fqdn, usec_min(ctx.run_deadline, now_mono() + USEC_PER_SEC));
+    if (fqdn)
+        ctx.result.host = host_fqdn_wait(fqdn, usec_min(ctx.run_deadline, now_mono() + USEC_PER_SEC));
     remedy_opts ro = {.dry_run = o.dry_run, .hold = hold};
     remedy_run(&ctx, &sf, &ro);
 
@@ -326,6 +330,8 @@ int main(int argc, char **argv)
     const formatter *f = formatter_find(o.format);
     bool news = record_state(&sf, &c, &ctx.result, &st);
     bool show = !o.quiet || news || state_warning || settings_errors.n > 0 || ctx.result.deadline_hit;
+    if (show && !ctx.result.host)
+        ctx.result.host = host_fqdn_wait(host_fqdn_start(), usec_min(ctx.run_deadline, now_mono() + USEC_PER_SEC));
     signals_commit_begin(); /* a stop signal now waits for the report */
     save_state(&o, &sf, &ctx.result, show);
     state_free(&sf);

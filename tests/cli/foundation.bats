@@ -605,6 +605,48 @@ time.sleep(60)" &
     [ "$SECONDS" -lt 5 ]
 }
 
+@test "--quiet: the host's full name is looked up only for a report that is shown" {
+    command -v unshare >/dev/null || skip "unshare(1) is needed for a private network and /etc/resolv.conf"
+    def a <<'EOF'
+probes:
+  - { type: exec, command: [/bin/true] }
+EOF
+    echo "nameserver 127.0.0.1" >"$BATS_TEST_TMPDIR/resolv.conf"
+    printf 'hosts: files dns\n' >"$BATS_TEST_TMPDIR/nsswitch.conf"
+    echo "skip-if-load-above: 0" >"$BATS_TEST_TMPDIR/monit.yaml"
+    # As above, a DNS server that never answers, and that counts the queries
+    # it gets: a first --quiet run is news (a report, so a lookup); a second
+    # one has nothing to say, and must not ask.
+    cat >"$BATS_TEST_TMPDIR/dns.py" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 53))
+s.settimeout(60)
+while True:
+    s.recvfrom(512)
+    with open(sys.argv[1], "a") as f:
+        f.write("query\n")
+EOF
+    run unshare --net --mount --uts sh -c '
+        ip link set lo up
+        hostname quiet-test-host
+        mount --bind "$1/resolv.conf" /etc/resolv.conf
+        mount --bind "$1/nsswitch.conf" /etc/nsswitch.conf
+        /usr/bin/python3 "$1/dns.py" "$1/queries" &
+        sleep 0.3
+        "$2" -q --lock "$1/lock" --state "$1/state" -C "$1/monit.yaml" "$3"
+        echo "first: $? $(cat "$1/queries" 2>/dev/null | wc -l) queries"
+        rm -f "$1/queries"
+        "$2" -q --lock "$1/lock" --state "$1/state" -C "$1/monit.yaml" "$3"
+        echo "second: $? $(cat "$1/queries" 2>/dev/null | wc -l) queries"
+        kill $!' sh "$BATS_TEST_TMPDIR" "$MONIT" "$CHECKS"
+    assert_output_has " Tests conducted on quiet-test-host."
+    assert_output_has " * a: PASSED"
+    [[ "$output" =~ "first: 0 "[1-9] ]] # it asked
+    assert_output_has "second: 0 0 queries"
+    [ "$(grep -c "Tests conducted" <<<"$output")" = 1 ]
+}
+
 @test "libcurl, the MariaDB client and libsystemd are loaded only by a run that uses them" {
     echo "skip-if-load-above: 0" >"$BATS_TEST_TMPDIR/monit.yaml"
     def banner <<'EOF2'
