@@ -572,7 +572,10 @@ EOF
     assert_status 2
 }
 
-@test "a resolver that never answers delays the report by a second at most, never the deadline" {
+# For the resolver tests: one definition, and a resolv.conf and nsswitch.conf
+# that send host lookups to 127.0.0.1:53 (to bind over /etc's in a private
+# mount and network namespace).
+private_resolver_files() {
     command -v unshare >/dev/null || skip "unshare(1) is needed for a private network and /etc/resolv.conf"
     def a <<'EOF'
 probes:
@@ -581,6 +584,10 @@ EOF
     echo "nameserver 127.0.0.1" >"$BATS_TEST_TMPDIR/resolv.conf"
     printf 'hosts: files dns\n' >"$BATS_TEST_TMPDIR/nsswitch.conf"
     echo "skip-if-load-above: 0" >"$BATS_TEST_TMPDIR/monit.yaml"
+}
+
+@test "a resolver that never answers delays the report by a second at most, never the deadline" {
+    private_resolver_files
     # A private network where 127.0.0.1:53 swallows queries; a host name that
     # /etc/hosts does not know, so the lookup of its full name goes to DNS.
     SECONDS=0
@@ -606,14 +613,7 @@ time.sleep(60)" &
 }
 
 @test "--quiet: the host's full name is looked up only for a report that is shown" {
-    command -v unshare >/dev/null || skip "unshare(1) is needed for a private network and /etc/resolv.conf"
-    def a <<'EOF'
-probes:
-  - { type: exec, command: [/bin/true] }
-EOF
-    echo "nameserver 127.0.0.1" >"$BATS_TEST_TMPDIR/resolv.conf"
-    printf 'hosts: files dns\n' >"$BATS_TEST_TMPDIR/nsswitch.conf"
-    echo "skip-if-load-above: 0" >"$BATS_TEST_TMPDIR/monit.yaml"
+    private_resolver_files
     # As above, a DNS server that never answers, and that counts the queries
     # it gets: a first --quiet run is news (a report, so a lookup); a second
     # one has nothing to say, and must not ask.
