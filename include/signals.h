@@ -17,6 +17,9 @@
 /* Call once from main() before any other thread exists. 0 or negative errno
  * (then the default actions stay in force, and the run goes on). */
 int signals_install(void);
+/* At the end of main(): ends the thread (the signals stay blocked, so one that
+ * comes after waits for the exit and is lost with it). */
+void signals_uninstall(void);
 
 /* Around the start of a child process group (exec probes): begin before
  * posix_spawn, end after it with the child's PID (0 when it failed). A stop

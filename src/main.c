@@ -361,5 +361,6 @@ out_checks:
     free(settings_insecure);
     options_free(&o);
     lazylib_cleanup();
+    signals_uninstall();
     return ex;
 }

@@ -21,6 +21,8 @@ static unsigned spawning;       /* posix_spawn calls under way */
 static bool committing;
 static volatile sig_atomic_t received;
 static sigset_t stop_set;
+static pthread_t sig_thread;
+static bool sig_thread_started;
 
 static const char *signals_name(int sig)
 {
@@ -105,7 +107,12 @@ static void *signals_thread(void *arg)
     UNUSED(arg);
     for (;;) {
         int sig = 0;
-        if (sigwait(&stop_set, &sig) == 0)
+        /* Only here may signals_uninstall() cancel it: not while it stops
+         * the run (which holds sig_lock and ends in _exit()). */
+        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+        int r = sigwait(&stop_set, &sig);
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+        if (r == 0)
             signals_stop(sig);
     }
     return NULL;
@@ -135,15 +142,25 @@ int signals_install(void)
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 64 * 1024);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_t t;
-    r = pthread_create(&t, &attr, signals_thread, NULL);
+    r = pthread_create(&sig_thread, &attr, signals_thread, NULL);
     pthread_attr_destroy(&attr);
     if (r != 0) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         return -r;
     }
+    sig_thread_started = true;
     return 0;
+}
+
+void signals_uninstall(void)
+{
+    if (!sig_thread_started)
+        return;
+    /* A signal that comes now is taken as before: the thread disables its
+     * cancellation first, stops the run and never returns here. */
+    if (pthread_cancel(sig_thread) == 0)
+        pthread_join(sig_thread, NULL);
+    sig_thread_started = false;
 }
 
 void signals_spawn_begin(void)
