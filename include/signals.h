@@ -1,6 +1,7 @@
 /* signals.h: SIGTERM, SIGINT and SIGHUP stop a run cleanly: commands that exec
- * probes started are killed with their process groups, no state is written
- * (the previous state file stays as it was), the lock goes with the process,
+ * probes started are killed with their process groups, the run's results are
+ * not recorded (the state file keeps what it had, and the restarts the run had
+ * already counted: remedy.h), the lock goes with the process,
  * and the exit status is 128 + the signal's number with a message on stderr.
  *
  * A signal ignored when the run starts (nohup, a background job) stays

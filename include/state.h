@@ -27,7 +27,7 @@ typedef struct state_entry {
     uint64_t restarts_total;  /* restarts and starts ever made */
     int64_t *restarts;        /* recent restart times, oldest first */
     size_t n_restarts;
-    bool known;               /* status loaded or recorded (not a fresh entry) */
+    bool known;               /* status loaded or recorded (not a fresh entry; written as since=0) */
 } state_entry;
 
 typedef struct state {

@@ -320,7 +320,7 @@ int main(int argc, char **argv)
     run_probe(&ctx, NULL, 0);
     if (fqdn)
         ctx.result.host = host_fqdn_wait(fqdn, usec_min(ctx.run_deadline, now_mono() + USEC_PER_SEC));
-    remedy_opts ro = {.dry_run = o.dry_run, .hold = hold};
+    remedy_opts ro = {.dry_run = o.dry_run, .hold = hold, .state_path = o.dry_run ? NULL : o.state};
     remedy_run(&ctx, &sf, &ro);
 
     ctx.result.finished = time(NULL);

@@ -218,6 +218,11 @@ static bool try_restart(remedy *m, service_result *sr, const char **ret_verb)
         if (limit_hit)
             strv_push(&sr->actions, xasprintf("reset the start limit of %s", s->unit));
         state_record_restart(e, now, within);
+        char *serr = NULL;
+        if (m->o->state_path && state_save(m->o->state_path, m->st, &serr) < 0) {
+            /* The run goes on; the save at its end will say so again if need be. */
+            free(serr);
+        }
         if (run_job(m, start ? "StartUnit" : "RestartUnit", s->unit, &why) == 0) {
             *ret_verb = start ? "started" : "restarted";
             strv_push(&sr->actions, xasprintf("%s %s", *ret_verb, s->unit));

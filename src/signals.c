@@ -90,10 +90,10 @@ static void signals_stop(int sig)
                        signals_name(sig));
     else if (killed)
         len = snprintf(msg, sizeof msg,
-                       "symbiosis-monit: interrupted by %s; run stopped, %zu command%s killed, state file not written\n",
+                       "symbiosis-monit: interrupted by %s; run stopped, %zu command%s killed, results not recorded\n",
                        signals_name(sig), killed, killed == 1 ? "" : "s");
     else
-        len = snprintf(msg, sizeof msg, "symbiosis-monit: interrupted by %s; run stopped, state file not written\n",
+        len = snprintf(msg, sizeof msg, "symbiosis-monit: interrupted by %s; run stopped, results not recorded\n",
                        signals_name(sig));
     /* stdout may hold half a report: it is dropped with _exit(). */
     if (len > 0 && write(STDERR_FILENO, msg, (size_t)len) < 0) {

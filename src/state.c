@@ -230,7 +230,9 @@ static int parse_entry(cursor *c, const state *s, state_entry *e)
     if ((r = number_field(c, "restarts-total", (uint64_t)1 << 62, &x)) < 0)
         return r;
     e->restarts_total = x;
-    e->known = true;
+    /* since=0: no status was ever recorded (an entry saved for a restart it
+     * counted, by a run stopped before its results: remedy.h). */
+    e->known = e->since != 0;
     if ((r = parse_restarts(c, e)) < 0)
         return r;
     if (c->p != c->end)

@@ -281,9 +281,30 @@ static void test_file_round_trip_and_links(void **unused)
     free(d);
 }
 
+static void test_entry_without_status(void **unused)
+{
+    (void)unused;
+    /* What a run stopped while it waited for a restart job leaves: the
+     * restart counted, no status recorded yet. */
+    const char *text = "symbiosis-monit state 1\n"
+                       "service=hang status=PASSED since=0 failures=0 reported=0 restarts-total=1 restarts=1700000000\n"
+                       "end\n";
+    state s;
+    char *err = NULL;
+    assert_int_equal(state_parse(text, strlen(text), &s, &err), 0);
+    state_entry *e = state_find(&s, "hang");
+    assert_non_null(e);
+    assert_false(e->known);
+    assert_int_equal(e->restarts_total, 1);
+    /* The next status recorded is a change (news for --quiet), whichever it is. */
+    assert_true(state_record_status(&s, "hang", false, 1700000100));
+    state_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_entry_without_status),
         cmocka_unit_test(test_parse_good),
         cmocka_unit_test(test_parse_empty_state),
         cmocka_unit_test(test_parse_bad),
