@@ -33,7 +33,7 @@ monit() {
 # The plain (non-sanitizer) build under valgrind; fails on any error or leak.
 monit_valgrind() {
     [ -e "$BATS_TEST_TMPDIR/monit.yaml" ] || echo "skip-if-load-above: 0" >"$BATS_TEST_TMPDIR/monit.yaml"
-    valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+    valgrind -q --keep-debuginfo=yes --suppressions="$TOP/tests/valgrind.supp" --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
         --show-leak-kinds=definite,indirect,possible "$MONIT_PLAIN" --lock "$BATS_TEST_TMPDIR/lock" \
         --state "$BATS_TEST_TMPDIR/state" -C "$BATS_TEST_TMPDIR/monit.yaml" "$@"
 }

@@ -160,7 +160,7 @@ ship_wait_pass() {
 }
 
 @test "a run over every shipped definition is clean under valgrind (no error, no leak)" {
-    run sd_exec valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+    run sd_exec valgrind -q --keep-debuginfo=yes --suppressions="$TOP/tests/valgrind.supp" --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
         --show-leak-kinds=definite,indirect,possible "$MONIT_PLAIN" --lock "$SHIP/lock" --state "$SHIP/state" \
         -C "$SHIP/monit.yaml" --dry-run "$SHIP/checks"
     assert_status 0

@@ -681,7 +681,7 @@ EOF
     sd_ctl start smtp.service
     sd_ctl kill -s KILL smtp.service
     sd_wait_state smtp.service failed
-    run sd_exec valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+    run sd_exec valgrind -q --keep-debuginfo=yes --suppressions="$TOP/tests/valgrind.supp" --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
         --show-leak-kinds=definite,indirect,possible "$MONIT_PLAIN" --lock "$BATS_TEST_TMPDIR/lock" --state "$STATE" \
         -C "$BATS_TEST_TMPDIR/monit.yaml" "$CHECKS"
     assert_status 1 # broken fails; 97 would be a valgrind error
