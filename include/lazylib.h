@@ -25,7 +25,7 @@ typedef enum lazylib_id { LAZYLIB_CURL, LAZYLIB_MARIADB, LAZYLIB_SYSTEMD, _LAZYL
 int lazylib_load(lazylib_id id);
 /* Whether it has been loaded (without loading it). */
 bool lazylib_loaded(lazylib_id id);
-/* Why loading failed, or NULL. */
+/* Why loading failed, or NULL (it is tried first if it was not yet). */
 const char *lazylib_error(lazylib_id id);
 
 /* Loads the library in a thread of its own, so that the time it takes

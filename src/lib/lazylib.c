@@ -23,6 +23,7 @@ typedef struct lazylib {
     const char *soname;
     pthread_once_t once;
     atomic_bool loaded;
+    atomic_bool failed;
     void *handle;
     const char *error; /* set once, under the once */
 } lazylib;
@@ -39,6 +40,7 @@ static void fail(lazylib_id id, const char *what)
 {
     snprintf(error_buf[id], sizeof error_buf[id], "cannot load %s: %s", libs[id].soname, what ? what : "unknown error");
     libs[id].error = error_buf[id];
+    atomic_store(&libs[id].failed, true);
     fprintf(stderr, "symbiosis-monit: %s\n", libs[id].error);
 }
 
@@ -87,6 +89,7 @@ bool lazylib_loaded(lazylib_id id)
 
 const char *lazylib_error(lazylib_id id)
 {
+    /* Through the once: error is written inside it, and read safely after. */
     lazylib_load(id);
     return libs[id].error;
 }
@@ -122,7 +125,7 @@ void lazylib_preload(lazylib_id id)
 
 bool lazylib_loading(lazylib_id id)
 {
-    return atomic_load(&preload_id) == (int)id && !lazylib_loaded(id) && !libs[id].error;
+    return atomic_load(&preload_id) == (int)id && !lazylib_loaded(id) && !atomic_load(&libs[id].failed);
 }
 
 void lazylib_cleanup(void)
