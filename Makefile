@@ -53,13 +53,17 @@ $(O)/tests/%: tests/unit/%.c $(LIBOBJ) $(wildcard tests/unit/*.h)
 
 test-bin: $(BIN) $(UNIT_BIN)
 
-# The test suite: dependencies, a sanitizer build and a plain one (for
-# valgrind), then every suite. TESTS=path... runs only those files.
+# The test suite: dependencies, a sanitizer build, a plain one (for
+# valgrind) and a ThreadSanitizer one (the binary only: tests/cli/threads.bats),
+# then every suite. TESTS=path... runs only those files.
 check:
 	@bash tests/deps.sh
 	@$(MAKE) --no-print-directory O=$(O)/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" test-bin
 	@$(MAKE) --no-print-directory O=$(O)/plain test-bin
-	@ASAN_BIN=$(abspath $(O)/asan) PLAIN_BIN=$(abspath $(O)/plain) bash tests/run.sh $(TESTS)
+	@$(MAKE) --no-print-directory O=$(O)/tsan CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" \
+		$(O)/tsan/symbiosis-monit
+	@ASAN_BIN=$(abspath $(O)/asan) PLAIN_BIN=$(abspath $(O)/plain) TSAN_BIN=$(abspath $(O)/tsan) \
+		bash tests/run.sh $(TESTS)
 
 # Installation. Definitions and the cron file are configuration: an existing
 # one is never overwritten, and `make uninstall` removes only those still

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the test suites and ends with one line: "N passed, N failed, N skipped".
-#   ASAN_BIN, PLAIN_BIN: build directories (set by `make check`).
+#   ASAN_BIN, PLAIN_BIN, TSAN_BIN: build directories (set by `make check`;
+#   without TSAN_BIN, tests/cli/threads.bats skips, saying why).
 #   Arguments: test files to run (tests/unit/test_x.c, tests/cli/x.bats...);
 #   none: every unit test, then tests/cli/*.bats and tests/system/*.bats.
 set -u
@@ -8,6 +9,8 @@ cd "$(dirname "$0")/.."
 : "${ASAN_BIN:?run through make check}"
 : "${PLAIN_BIN:?run through make check}"
 export MONIT="$ASAN_BIN/symbiosis-monit" MONIT_PLAIN="$PLAIN_BIN/symbiosis-monit"
+export MONIT_TSAN="${TSAN_BIN:+$TSAN_BIN/symbiosis-monit}"
+export TSAN_OPTIONS="halt_on_error=0:exitcode=66"
 export ASAN_OPTIONS="detect_leaks=1:exitcode=99:abort_on_error=0:print_summary=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=98"
 export LSAN_OPTIONS="exitcode=99"
