@@ -50,7 +50,7 @@ static void load(lazylib_id id)
     /* RTLD_LOCAL: the symbols stay out of the global scope, where the
      * program's own definitions of the same names (src/lib/) live.
      * RTLD_LAZY: functions of the library's dependencies are bound when
-     * first called, as at program start (a third of libcurl's ~35 objects are
+     * first called, as at program start (about half of libcurl's ~35 objects are
      * not linked with -z now, and most of their functions are never called). */
     l->handle = dlopen(l->soname, RTLD_LAZY | RTLD_LOCAL);
     if (!l->handle) {
