@@ -27,6 +27,9 @@ int lazylib_load(lazylib_id id);
 bool lazylib_loaded(lazylib_id id);
 /* Why loading failed, or NULL (it is tried first if it was not yet). */
 const char *lazylib_error(lazylib_id id);
+/* The same as ": WHY", or "" when loading did not fail: for a message that
+ * goes on, "cannot initialise libcurl%s". */
+const char *lazylib_error_suffix(lazylib_id id);
 
 /* Loads the library in a thread of its own, so that the time it takes
  * (libcurl: ~5 ms of CPU here) overlaps the probes that do not need it.

@@ -34,12 +34,14 @@ static lazylib libs[_LAZYLIB_MAX] = {
     [LAZYLIB_SYSTEMD] = {.soname = SYSTEMD_SONAME, .once = PTHREAD_ONCE_INIT},
 };
 
+/* ": cannot load ...": lazylib_error() is the text after the ": ". */
 static char error_buf[_LAZYLIB_MAX][512];
 
 static void fail(lazylib_id id, const char *what)
 {
-    snprintf(error_buf[id], sizeof error_buf[id], "cannot load %s: %s", libs[id].soname, what ? what : "unknown error");
-    libs[id].error = error_buf[id];
+    snprintf(error_buf[id], sizeof error_buf[id], ": cannot load %s: %s", libs[id].soname,
+             what ? what : "unknown error");
+    libs[id].error = error_buf[id] + 2;
     atomic_store(&libs[id].failed, true);
     fprintf(stderr, "symbiosis-monit: %s\n", libs[id].error);
 }
@@ -92,6 +94,12 @@ const char *lazylib_error(lazylib_id id)
     /* Through the once: error is written inside it, and read safely after. */
     lazylib_load(id);
     return libs[id].error;
+}
+
+const char *lazylib_error_suffix(lazylib_id id)
+{
+    const char *e = lazylib_error(id);
+    return e ? e - 2 : "";
 }
 
 void *lazylib_sym(lazylib_id id, const char *name)

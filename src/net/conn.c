@@ -155,8 +155,7 @@ static int open_tls(conn *c, const char *host, int port, int fd, bool verify, us
     c->curl = curl_easy_init();
     if (!c->curl) {
         free(url);
-        const char *why = lazylib_error(LAZYLIB_CURL);
-        conn_set_err(c, "cannot initialise libcurl%s%s", why ? ": " : "", why ? why : "");
+        conn_set_err(c, "cannot initialise libcurl%s", lazylib_error_suffix(LAZYLIB_CURL));
         return -ENOMEM;
     }
     long ms = (long)((left + 999) / 1000);

@@ -117,8 +117,7 @@ int fetch_url(probe_run *run, const fetch_req *req, fetch_resp *ret)
     }
     CURL *h = curl_easy_init();
     if (!h) {
-        const char *why = lazylib_error(LAZYLIB_CURL);
-        probe_fail(run, "cannot initialise libcurl%s%s", why ? ": " : "", why ? why : "");
+        probe_fail(run, "cannot initialise libcurl%s", lazylib_error_suffix(LAZYLIB_CURL));
         return -1;
     }
     char errbuf[CURL_ERROR_SIZE] = "";

@@ -245,9 +245,8 @@ static void mysql_probe_run(probe_run *run)
         return;
     }
     if (mysql_thread_init() != 0) {
-        const char *why = lazylib_error(LAZYLIB_MARIADB);
-        probe_fail(run, "cannot initialise the MariaDB client library%s%s", why ? ": " : " for this thread",
-                   why ? why : "");
+        const char *why = lazylib_error_suffix(LAZYLIB_MARIADB);
+        probe_fail(run, "cannot initialise the MariaDB client library%s", *why ? why : " for this thread");
         return;
     }
     MYSQL *m = mysql_init(NULL);

@@ -648,14 +648,13 @@ EOF
 }
 
 @test "libcurl, the MariaDB client and libsystemd are loaded only by a run that uses them" {
-    echo "skip-if-load-above: 0" >"$BATS_TEST_TMPDIR/monit.yaml"
     def banner <<'EOF2'
 probes:
   - { type: tcp, port: 20001, expect: "^220 " }
 EOF2
-    # LD_DEBUG=libs makes the dynamic loader name every library it loads.
-    run --separate-stderr env LD_DEBUG=libs "$MONIT" --lock "$BATS_TEST_TMPDIR/lock" \
-        --state "$BATS_TEST_TMPDIR/state" -C "$BATS_TEST_TMPDIR/monit.yaml" "$CHECKS"
+    # LD_DEBUG=libs makes the dynamic loader name every library it loads
+    # (an assignment before a function call reaches the commands it runs).
+    LD_DEBUG=libs run --separate-stderr monit "$CHECKS"
     assert_status 0
     assert_output_has " * banner: PASSED"
     grep -q "calling init: .*libyaml" <<<"$stderr" # the loader does report
@@ -664,8 +663,7 @@ EOF2
 probes:
   - { type: http, url: "http://127.0.0.1:20080/", body: "hello from nginx" }
 EOF2
-    run --separate-stderr env LD_DEBUG=libs "$MONIT" --lock "$BATS_TEST_TMPDIR/lock" \
-        --state "$BATS_TEST_TMPDIR/state" -C "$BATS_TEST_TMPDIR/monit.yaml" "$CHECKS"
+    LD_DEBUG=libs run --separate-stderr monit "$CHECKS"
     assert_status 0
     assert_output_has " * web: PASSED"
     grep -q "calling init: .*libcurl" <<<"$stderr"
@@ -673,7 +671,6 @@ EOF2
 }
 
 @test "a libcurl that cannot be loaded: the probes that need it fail and say why, the others run" {
-    echo "skip-if-load-above: 0" >"$BATS_TEST_TMPDIR/monit.yaml"
     # A broken libcurl.so.4 first on the library path.
     mkdir "$BATS_TEST_TMPDIR/lib"
     echo "not a library" >"$BATS_TEST_TMPDIR/lib/libcurl.so.4"
@@ -685,8 +682,7 @@ EOF2
 probes:
   - { type: http, url: "http://127.0.0.1:20080/" }
 EOF2
-    run --separate-stderr env LD_LIBRARY_PATH="$BATS_TEST_TMPDIR/lib" "$MONIT" --lock "$BATS_TEST_TMPDIR/lock" \
-        --state "$BATS_TEST_TMPDIR/state" -C "$BATS_TEST_TMPDIR/monit.yaml" "$CHECKS"
+    LD_LIBRARY_PATH="$BATS_TEST_TMPDIR/lib" run --separate-stderr monit "$CHECKS"
     assert_status 1
     assert_output_has " * banner: PASSED"
     assert_output_has " * web: FAILED: http://127.0.0.1:20080/: cannot initialise libcurl: cannot load libcurl.so.4: "
@@ -716,7 +712,6 @@ EOF2
 }
 
 @test "a MariaDB client or libsystemd that cannot be loaded fails only what needs it, with the reason" {
-    echo "skip-if-load-above: 0" >"$BATS_TEST_TMPDIR/monit.yaml"
     mkdir "$BATS_TEST_TMPDIR/lib"
     echo "not a library" >"$BATS_TEST_TMPDIR/lib/libmariadb.so.3"
     echo "not a library" >"$BATS_TEST_TMPDIR/lib/libsystemd.so.0"
@@ -739,9 +734,8 @@ EOF2
         "$BATS_TEST_TMPDIR/bus/socket" &
     local bus=$!
     wait_file "$BATS_TEST_TMPDIR/bus/socket"
-    run --separate-stderr env LD_LIBRARY_PATH="$BATS_TEST_TMPDIR/lib" \
-        DBUS_SYSTEM_BUS_ADDRESS="unix:path=$BATS_TEST_TMPDIR/bus/socket" "$MONIT" --lock "$BATS_TEST_TMPDIR/lock" \
-        --state "$BATS_TEST_TMPDIR/state" -C "$BATS_TEST_TMPDIR/monit.yaml" "$CHECKS"
+    LD_LIBRARY_PATH="$BATS_TEST_TMPDIR/lib" DBUS_SYSTEM_BUS_ADDRESS="unix:path=$BATS_TEST_TMPDIR/bus/socket" \
+        run --separate-stderr monit "$CHECKS"
     kill "$bus"
     assert_status 1
     assert_output_has " * banner: PASSED"

@@ -26,13 +26,11 @@ teardown_file() {
 setup() {
     [ -n "${MONIT_TSAN:-}" ] || skip "no ThreadSanitizer build (make check makes one; TSAN_BIN for tests/run.sh)"
     setup_checks
-    echo "skip-if-load-above: 0" >"$BATS_TEST_TMPDIR/monit.yaml"
 }
 
-# tmonit ARGS...: the ThreadSanitizer build with this test's lock, state and settings.
+# tmonit ARGS...: the ThreadSanitizer build, as monit runs the usual one.
 tmonit() {
-    "$MONIT_TSAN" --lock "$BATS_TEST_TMPDIR/lock" --state "$BATS_TEST_TMPDIR/state" \
-        -C "$BATS_TEST_TMPDIR/monit.yaml" "$@"
+    MONIT_BIN="$MONIT_TSAN" monit "$@"
 }
 
 assert_no_race() {

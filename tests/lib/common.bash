@@ -24,9 +24,10 @@ def() {
 # Use as `run monit "$CHECKS"`; `run --separate-stderr monit ...` to split.
 # Without a settings file of the test's own, load never skips a run: the test
 # machine is busy with the suites' servers (SPEC §5's default would skip).
+# MONIT_BIN=... runs another build the same way (tests/cli/threads.bats).
 monit() {
     [ -e "$BATS_TEST_TMPDIR/monit.yaml" ] || echo "skip-if-load-above: 0" >"$BATS_TEST_TMPDIR/monit.yaml"
-    "$MONIT" --lock "$BATS_TEST_TMPDIR/lock" --state "$BATS_TEST_TMPDIR/state" \
+    "${MONIT_BIN:-$MONIT}" --lock "$BATS_TEST_TMPDIR/lock" --state "$BATS_TEST_TMPDIR/state" \
         -C "$BATS_TEST_TMPDIR/monit.yaml" "$@"
 }
 
